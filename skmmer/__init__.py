@@ -1,0 +1,13 @@
+"""skmmer: scikit-learn estimators for multimodal emotion recognition
+with missing modalities and scarce labels.
+
+Every estimator takes ``X`` with one column block per modality (the
+``modalities`` parameter); a block that is all NaN in a row is a missing
+modality, and ``y == -1`` marks an unlabelled row.
+"""
+
+from skmmer.fusion import MaskedFusionClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["MaskedFusionClassifier", "__version__"]

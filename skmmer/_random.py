@@ -1,0 +1,48 @@
+"""Turning ``random_state`` into torch generators, without global seeding."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+__all__ = ["seed_from_random_state", "make_generator", "seeded"]
+
+_MAX_SEED = 2**31 - 1
+
+
+def seed_from_random_state(random_state) -> int:
+    """An integer seed from an int, a ``RandomState`` or ``None``.
+
+    An int is used as is, so ``random_state=0`` means seed 0. A
+    ``RandomState`` (or ``None``, the global numpy one) is drawn from.
+    """
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state) % _MAX_SEED
+    return int(check_random_state(random_state).randint(_MAX_SEED))
+
+
+def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's default generators inside the block and restore them after.
+
+    Weight initialisation and dropout draw from torch's default generators;
+    forking them keeps ``fit`` repeatable without changing the caller's
+    random state.
+    """
+    devices = [device.index if device.index is not None else torch.cuda.current_device()] if (
+        device.type == "cuda"
+    ) else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield

@@ -1,0 +1,404 @@
+"""Base classes of skmmer's estimators: the scikit-learn face over one torch engine.
+
+:class:`TorchEstimatorBase` owns everything that is not method-specific:
+device resolution, seeding, input validation against ``modalities``,
+standardization, the validation split for early stopping, calls into the
+training loop (:func:`skmmer._engine.train_module`), chunked inference and
+CPU-loadable pickling. A method subclasses :class:`MultimodalClassifierBase`
+(or the transformer base) and writes only its hooks:
+
+``_build_module()``
+    the ``torch.nn.Module``, from parameters and fitted attributes only (it
+    is called again when a pickle is loaded);
+``_losses(module, batch, generator)``
+    named scalar losses of a batch (``batch`` holds ``"x"``, ``"observed"``
+    and, for classifiers, ``"y"``);
+``_fit_module(data, generator)`` (optional)
+    the default builds the module and trains it once; stage-wise methods call
+    :meth:`TorchEstimatorBase._train` once per stage;
+``_predict_logits(module, batch)`` / ``_embed(module, batch)``
+    inference on a chunk of rows.
+"""
+
+from __future__ import annotations
+
+import io
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skmmer._engine import (
+    EVAL_CHUNK,
+    TrainingConfig,
+    TrainingResult,
+    split_rows,
+    train_module,
+)
+from skmmer._labels import encode_semi_supervised_labels
+from skmmer._layout import ModalityLayout, resolve_modalities
+from skmmer._preprocessing import ModalityScaler, check_no_inf
+from skmmer._random import make_generator, seed_from_random_state, seeded
+from skmmer.metrics import is_labelled
+
+__all__ = ["TorchEstimatorBase", "MultimodalClassifierBase", "resolve_device"]
+
+#: ``early_stopping="auto"`` turns early stopping on from this many training rows.
+AUTO_EARLY_STOPPING_MIN_ROWS = 1000
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; check an explicit CUDA request."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={str(device)!r} but CUDA is not available on this machine; use "
+            "device='auto' (GPU when there is one) or device='cpu'."
+        )
+    return resolved
+
+
+class TorchEstimatorBase(BaseEstimator):
+    """Shared plumbing of skmmer's torch estimators (see the module docstring).
+
+    Subclasses declare their parameters explicitly in ``__init__`` (scikit-learn
+    reads them from its signature) and include :attr:`_engine_constraints` in
+    their ``_parameter_constraints``.
+    """
+
+    _engine_constraints: dict = {
+        "modalities": [None, list, tuple, dict, np.ndarray],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    #: Gradient-norm clipping applied by the engine (None: off).
+    _grad_clip: float | None = None
+    #: Whether unlabelled rows (y == -1) reach the training loop.
+    _uses_unlabelled_rows: bool = True
+
+    # ------------------------------------------------------------------ #
+    # Input handling
+    # ------------------------------------------------------------------ #
+    def _validate_X(self, X, y="no_validation", *, reset: bool):
+        """Validated float64 X (and y) and, at fit, the fitted layout attributes."""
+        if reset:
+            if isinstance(y, str) and y == "no_validation":
+                X = validate_data(self, X, dtype=np.float64, ensure_all_finite=False)
+            else:
+                X, y = validate_data(
+                    self, X, y, dtype=np.float64, ensure_all_finite=False, y_numeric=False
+                )
+            feature_names = getattr(self, "feature_names_in_", None)
+            self._layout = resolve_modalities(self.modalities, X.shape[1], feature_names)
+            self.modalities_ = self._layout.as_dict()
+            self.n_modalities_ = self._layout.n_modalities
+        else:
+            X = validate_data(self, X, dtype=np.float64, ensure_all_finite=False, reset=False)
+        check_no_inf(X, self._layout, getattr(self, "feature_names_in_", None))
+        return X if isinstance(y, str) and y == "no_validation" else (X, y)
+
+    @property
+    def layout_(self) -> ModalityLayout:
+        """The fitted :class:`~skmmer._layout.ModalityLayout`."""
+        check_is_fitted(self, "modalities_")
+        return self._layout
+
+    def _tensors(self, values: np.ndarray, observed: np.ndarray, **extra) -> dict[str, torch.Tensor]:
+        data = {
+            "x": torch.from_numpy(values).to(self.device_),
+            "observed": torch.from_numpy(observed).to(self.device_),
+        }
+        for key, array in extra.items():
+            data[key] = torch.from_numpy(np.ascontiguousarray(array)).to(self.device_)
+        return data
+
+    def _prepare_predict(self, X) -> dict[str, torch.Tensor]:
+        check_is_fitted(self, "module_")
+        X = self._validate_X(X, reset=False)
+        values, observed = self.scaler_.transform(X)
+        return self._tensors(values, observed)
+
+    # ------------------------------------------------------------------ #
+    # Training
+    # ------------------------------------------------------------------ #
+    def _engine_config(self, **overrides) -> TrainingConfig:
+        settings = dict(
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            grad_clip=self._grad_clip,
+            verbose=int(self.verbose),
+            description=type(self).__name__,
+        )
+        settings.update(overrides)
+        return TrainingConfig(**settings)
+
+    def _use_early_stopping(self, n_rows: int) -> bool:
+        if self.early_stopping == "auto":
+            return n_rows >= AUTO_EARLY_STOPPING_MIN_ROWS
+        return bool(self.early_stopping)
+
+    def _validation_rows(self, y_encoded: np.ndarray | None, n_rows: int, rng) -> np.ndarray:
+        """Rows held out for early stopping: stratified among the labelled rows.
+
+        Unlabelled rows always stay in training. Without labels (imputers) a
+        random fraction of all rows is held out.
+        """
+        if y_encoded is None or not (y_encoded >= 0).any():
+            n_val = max(1, round(self.validation_fraction * n_rows))
+            return np.sort(rng.permutation(n_rows)[:n_val])
+        labelled = np.flatnonzero(y_encoded >= 0)
+        labels = y_encoded[labelled]
+        n_classes = len(np.unique(labels))
+        n_val = max(1, round(self.validation_fraction * len(labelled)))
+        counts = np.bincount(labels)
+        if counts[counts > 0].min() >= 2 and n_classes <= n_val <= len(labelled) - n_classes:
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=rng)
+            _, val = next(splitter.split(labelled, labels))
+        else:
+            val = rng.permutation(len(labelled))[:n_val]
+        return np.sort(labelled[val])
+
+    def _start_fit(self, n_rows: int, y_encoded: np.ndarray | None) -> None:
+        """Resolve device and seed, and choose the validation rows, for this fit."""
+        self.device_ = resolve_device(self.device)
+        self._seed = seed_from_random_state(self.random_state)
+        self.history_ = []
+        self.early_stopping_ = self._use_early_stopping(n_rows)
+        if self.early_stopping_:
+            rng = np.random.RandomState(self._seed)
+            self._valid_rows = self._validation_rows(y_encoded, n_rows, rng)
+        else:
+            self._valid_rows = None
+
+    def _train(
+        self,
+        module: torch.nn.Module,
+        data: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        *,
+        loss_fn=None,
+        loss_weights=None,
+        monitor_fn=None,
+        parameters=None,
+        stage: str | None = None,
+        **config_overrides,
+    ) -> TrainingResult:
+        """Run the engine on ``data`` with this fit's validation split; record history."""
+        loss_fn = loss_fn or self._losses
+        validation = None
+        train = data
+        if self._valid_rows is not None:
+            n = next(iter(data.values())).shape[0]
+            is_valid = torch.zeros(n, dtype=torch.bool)
+            is_valid[torch.from_numpy(self._valid_rows)] = True
+            is_valid = is_valid.to(self.device_)
+            train = split_rows(data, torch.nonzero(~is_valid).squeeze(1))
+            validation = split_rows(data, torch.nonzero(is_valid).squeeze(1))
+        result = train_module(
+            module,
+            train,
+            loss_fn,
+            self._engine_config(**config_overrides),
+            generator,
+            validation_data=validation,
+            loss_weights=loss_weights if loss_weights is not None else self._loss_weights(),
+            monitor_fn=monitor_fn,
+            parameters=parameters,
+            stage=stage,
+        )
+        self.history_.extend(result.history)
+        self.n_epochs_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        self.stop_reason_ = result.stop_reason
+        return result
+
+    def _fit_module(self, data: dict[str, torch.Tensor], generator: torch.Generator) -> None:
+        """Default: build the module and train it once. Override for stages."""
+        self.module_ = self._build_module().to(self.device_)
+        self._train(self.module_, data, generator)
+
+    def _loss_weights(self) -> dict[str, float]:
+        """Weights of the named losses (a name absent here has weight 1)."""
+        return {}
+
+    # Hooks -------------------------------------------------------------- #
+    def _build_module(self) -> torch.nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:  # pragma: no cover
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ #
+    # Inference
+    # ------------------------------------------------------------------ #
+    def _predict_generator(self) -> torch.Generator:
+        """A fresh generator for stochastic inference, the same at every call."""
+        return make_generator(self._seed + 1, self.device_)
+
+    def _run_in_chunks(self, fn, data: dict[str, torch.Tensor]) -> np.ndarray:
+        """``fn(module, chunk)`` over row chunks without gradients -> float32 numpy."""
+        self.module_.eval()
+        n = data["x"].shape[0]
+        outputs = []
+        with torch.inference_mode(), seeded(self._seed + 2, self.device_):
+            for start in range(0, n, EVAL_CHUNK):
+                chunk = {k: v[start : start + EVAL_CHUNK] for k, v in data.items()}
+                outputs.append(fn(self.module_, chunk))
+        return torch.cat(outputs).float().cpu().numpy()
+
+    # ------------------------------------------------------------------ #
+    # Pickling: a CPU state dict, reloaded with weights_only=True
+    # ------------------------------------------------------------------ #
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        module = state.get("module_")
+        if isinstance(module, torch.nn.Module):
+            buffer = io.BytesIO()
+            torch.save({k: v.detach().cpu() for k, v in module.state_dict().items()}, buffer)
+            state = dict(state)
+            state["module_"] = _SerializedStateDict(buffer.getvalue())
+            state["device_"] = str(state.get("device_", "cpu"))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        serialized = state.get("module_")
+        super().__setstate__(state)
+        if isinstance(serialized, _SerializedStateDict):
+            device = torch.device(self.device_)
+            if device.type == "cuda" and not torch.cuda.is_available():
+                device = torch.device("cpu")
+            self.device_ = device
+            module = self._build_module()
+            weights = torch.load(io.BytesIO(serialized.payload), map_location="cpu", weights_only=True)
+            module.load_state_dict(weights)
+            self.module_ = module.to(device).eval()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
+
+class _SerializedStateDict:
+    """Bytes of ``torch.save(state_dict)`` inside a pickled estimator."""
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+
+
+class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimatorBase):
+    """fit / predict / predict_proba / transform / score for multimodal classifiers.
+
+    ``y == -1`` marks unlabelled rows: ``classes_`` comes from the labelled
+    rows, and ``score`` ignores the unlabelled ones. A row with every
+    modality missing is predicted with the class prior of the labelled
+    training rows (``class_prior_``).
+    """
+
+    def fit(self, X, y):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features; a modality block that is all NaN in a row is missing.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` marks an unlabelled row.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = self._validate_X(X, y, reset=True)
+        self.classes_, y_encoded = encode_semi_supervised_labels(y)
+        labelled = y_encoded >= 0
+        self.class_prior_ = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) / labelled.sum()
+        self.scaler_ = ModalityScaler(self._layout).fit(X)
+        values, observed = self.scaler_.transform(X)
+        if not self._uses_unlabelled_rows:
+            values, observed, y_encoded = values[labelled], observed[labelled], y_encoded[labelled]
+        self._start_fit(len(y_encoded), y_encoded)
+        with seeded(self._seed, self.device_):
+            generator = make_generator(self._seed, self.device_)
+            data = self._tensors(values, observed, y=y_encoded)
+            self._fit_module(data, generator)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (float32), rows with no modality get ``class_prior_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        data = self._prepare_predict(X)
+        logits = self._run_in_chunks(self._predict_logits, data)
+        proba = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+        nothing_observed = ~data["observed"].any(dim=1).cpu().numpy()
+        proba[nothing_observed] = self.class_prior_.astype(np.float32)
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each row."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def transform(self, X) -> np.ndarray:
+        """The method's joint representation of each row (float32)."""
+        data = self._prepare_predict(X)
+        return self._run_in_chunks(self._embed, data)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy on the labelled rows (``y != -1``); unlabelled rows are ignored."""
+        labelled = is_labelled(y)
+        if not labelled.any():
+            raise ValueError("score needs labelled rows; every label in y is -1.")
+        X_rows = X.iloc[labelled] if hasattr(X, "iloc") else np.asarray(X)[labelled]
+        y_rows = np.asarray(y)[labelled]
+        weights = None if sample_weight is None else np.asarray(sample_weight)[labelled]
+        return super().score(X_rows, y_rows.astype(self.classes_.dtype, copy=False), weights)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the ``transform`` output columns."""
+        check_is_fitted(self, "n_embedding_features_")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.n_embedding_features_)], dtype=object)
+
+    def _predict_logits(self, module, batch) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _embed(self, module, batch) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        return tags

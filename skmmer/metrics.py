@@ -1,0 +1,467 @@
+"""Metrics and scorers that respect the semi-supervised label convention.
+
+``y == -1`` marks an unlabelled row (scikit-learn's convention). Such rows have
+no ground truth, so every score here ignores them; scikit-learn's own scorers
+would count them as a class and as errors.
+
+The emotion-recognition literature reports:
+
+* **WA** (weighted accuracy): plain accuracy, :func:`weighted_accuracy`;
+* **UA** (unweighted accuracy): the mean of per-class recalls, i.e. balanced
+  accuracy, :func:`unweighted_accuracy`;
+* **macro-F1**: :func:`macro_f1`;
+* for CMU-MOSI/MOSEI sentiment scores in ``[-3, 3]``: **Acc-2**
+  (:func:`acc2`) and **Acc-7** (:func:`acc7`).
+
+:func:`score_all` computes several of them at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    get_scorer,
+)
+
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "SENTIMENT_METRICS",
+    "UNLABELLED",
+    "acc2",
+    "acc7",
+    "is_labelled",
+    "labelled_scorer",
+    "macro_f1",
+    "resolve_metrics",
+    "score_all",
+    "unweighted_accuracy",
+    "weighted_accuracy",
+]
+
+#: The label that marks an unlabelled row.
+UNLABELLED = -1
+
+
+def is_labelled(y) -> np.ndarray:
+    """Boolean mask of the rows whose label is not ``-1``.
+
+    Works for numeric labels and for object arrays that mix labels (strings,
+    say) with the integer ``-1``, as in :class:`~sklearn.semi_supervised.SelfTrainingClassifier`.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind in "iuf":
+        return y != UNLABELLED
+    if y.dtype.kind == "b":
+        return np.ones(y.shape, dtype=bool)
+    if y.dtype.kind == "O":
+        return np.array([not _is_minus_one(v) for v in y.ravel()], dtype=bool).reshape(y.shape)
+    return np.ones(y.shape, dtype=bool)  # str/bytes labels: -1 can't be written in them
+
+
+def _is_minus_one(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    ) and value == UNLABELLED
+
+
+def _take_rows(X, rows: np.ndarray):
+    return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+
+
+class _LabelledScorer:
+    """A scorer that drops the unlabelled rows before scoring (picklable)."""
+
+    def __init__(self, scorer: Callable):
+        self.scorer = scorer
+
+    def __call__(self, estimator, X, y_true, **kwargs):
+        labelled = np.flatnonzero(is_labelled(y_true))
+        if labelled.size == 0:
+            return np.nan
+        y_kept = np.asarray(y_true)[labelled]
+        if y_kept.dtype == object:
+            y_kept = _tidy_object_labels(y_kept)
+        for key in ("sample_weight",):
+            if key in kwargs and kwargs[key] is not None:
+                kwargs[key] = np.asarray(kwargs[key])[labelled]
+        return self.scorer(estimator, _take_rows(X, labelled), y_kept, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"labelled_scorer({self.scorer!r})"
+
+
+def _tidy_object_labels(y: np.ndarray) -> np.ndarray:
+    """Object labels without the -1 rows: keep object dtype unless all are numbers."""
+    if all(isinstance(v, (int, np.integer)) for v in y):
+        return y.astype(np.int64)
+    return y
+
+
+def labelled_scorer(scoring: str | Callable = "accuracy") -> Callable:
+    """A scorer for ``cross_validate``/``GridSearchCV`` that skips ``y == -1`` rows.
+
+    Parameters
+    ----------
+    scoring : str or callable, default="accuracy"
+        A scikit-learn scorer name (``"balanced_accuracy"``, ``"f1_macro"``,
+        ...) or a scorer callable ``(estimator, X, y)``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)`` scores the labelled rows only and returns
+        NaN when there are none.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skmmer.metrics import labelled_scorer
+    >>> scorer = labelled_scorer("balanced_accuracy")
+    """
+    base = get_scorer(scoring) if isinstance(scoring, str) else scoring
+    return _LabelledScorer(base)
+
+
+# --------------------------------------------------------------------------- #
+# Metrics on predictions (y_true, y_pred)
+# --------------------------------------------------------------------------- #
+def _labelled_rows(y_true, y_pred, sample_weight=None, *, ignore_unlabelled: bool = True):
+    """The labelled rows of ``y_true``, ``y_pred`` and ``sample_weight``."""
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.ndim != 1 or y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"y_true and y_pred must be 1-D and of the same length; got shapes {y_true.shape} "
+            f"and {y_pred.shape}."
+        )
+    rows = is_labelled(y_true) if ignore_unlabelled else np.ones(y_true.shape, dtype=bool)
+    y_kept = y_true[rows]
+    if y_kept.dtype == object:
+        y_kept = _tidy_object_labels(y_kept)
+    weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    return y_kept, y_pred[rows], weight
+
+
+def weighted_accuracy(y_true, y_pred, *, sample_weight=None) -> float:
+    """Weighted accuracy (WA): the fraction of labelled rows predicted right.
+
+    "Weighted" because every class counts in proportion to its frequency; it
+    is :func:`sklearn.metrics.accuracy_score` on the rows whose ``y_true`` is
+    not ``-1``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels; ``-1`` marks an unlabelled row, which is ignored.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    float
+        The accuracy, or NaN when no row is labelled.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import weighted_accuracy
+    >>> round(weighted_accuracy([0, 1, 1, -1], [0, 1, 0, 1]), 3)  # the -1 row is ignored
+    0.667
+    """
+    y_true, y_pred, weight = _labelled_rows(y_true, y_pred, sample_weight)
+    if y_true.size == 0:
+        return float("nan")
+    return float(accuracy_score(y_true, y_pred, sample_weight=weight))
+
+
+def unweighted_accuracy(y_true, y_pred, *, sample_weight=None) -> float:
+    """Unweighted accuracy (UA): the mean recall of the classes present in ``y_true``.
+
+    Every class counts the same however rare it is; this is balanced accuracy
+    (:func:`sklearn.metrics.balanced_accuracy_score`, i.e. macro-averaged
+    recall) on the rows whose ``y_true`` is not ``-1``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels; ``-1`` marks an unlabelled row, which is ignored.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    float
+        The balanced accuracy, or NaN when no row is labelled.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import unweighted_accuracy
+    >>> unweighted_accuracy([0, 0, 0, 1, -1], [0, 0, 0, 0, 1])  # recalls 1 and 0
+    0.5
+    """
+    y_true, y_pred, weight = _labelled_rows(y_true, y_pred, sample_weight)
+    if y_true.size == 0:
+        return float("nan")
+    return float(balanced_accuracy_score(y_true, y_pred, sample_weight=weight))
+
+
+def macro_f1(y_true, y_pred, *, sample_weight=None) -> float:
+    """Macro-averaged F1 over the labelled rows.
+
+    The unweighted mean of per-class F1 scores over the classes that occur in
+    ``y_true`` or ``y_pred`` (as :func:`sklearn.metrics.f1_score` with
+    ``average="macro"``); a class with no true and no predicted row in the
+    remaining rows scores 0 rather than warning.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels; ``-1`` marks an unlabelled row, which is ignored.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    float
+        Macro-F1, or NaN when no row is labelled.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import macro_f1
+    >>> macro_f1([0, 1, 1, -1], [0, 1, 1, 0])
+    1.0
+    """
+    y_true, y_pred, weight = _labelled_rows(y_true, y_pred, sample_weight)
+    if y_true.size == 0:
+        return float("nan")
+    return float(f1_score(y_true, y_pred, average="macro", sample_weight=weight, zero_division=0))
+
+
+def _warn_if_score_is_minus_one(y_true: np.ndarray, ignore_unlabelled: bool) -> None:
+    """Continuous sentiment scores can be exactly -1.0, a real label; say so once."""
+    if not ignore_unlabelled or y_true.dtype.kind != "f":
+        return
+    is_minus_one = y_true == UNLABELLED
+    looks_continuous = np.any(y_true != np.round(y_true))
+    if is_minus_one.any() and looks_continuous:
+        warnings.warn(
+            f"{int(is_minus_one.sum())} rows have y_true == -1.0 and are skipped as unlabelled, "
+            "but y_true looks like continuous sentiment scores where -1.0 is a real label; pass "
+            "ignore_unlabelled=False if every row is labelled.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _sentiment_pair(y_true, y_pred, ignore_unlabelled: bool) -> tuple[np.ndarray, np.ndarray]:
+    _warn_if_score_is_minus_one(np.asarray(y_true), ignore_unlabelled)
+    y_true, y_pred, _ = _labelled_rows(y_true, y_pred, ignore_unlabelled=ignore_unlabelled)
+    return y_true, y_pred
+
+
+def _are_binary_classes(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
+    """Both arrays take only the values 0 and 1 (classifier outputs, not scores)."""
+    values = np.concatenate([np.unique(y_true), np.unique(y_pred)])
+    return bool(np.isin(values, (0, 1)).all())
+
+
+def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool = True) -> float:
+    """Binary sentiment accuracy (Acc-2) of CMU-MOSI/MOSEI-style scores.
+
+    The sign of the predicted score is compared with the sign of the true
+    score. With ``exclude_zero=True`` (the "non-zero" Acc-2 most papers
+    report) rows whose true score is exactly 0 are dropped and positive means
+    ``> 0``; with ``exclude_zero=False`` ("has-0" Acc-2) every row is kept and
+    positive means ``>= 0``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True sentiment scores (or 0/1 classes, see Notes).
+    y_pred : array-like of shape (n_samples,)
+        Predicted scores (or 0/1 classes).
+    exclude_zero : bool, default=True
+        Drop the rows whose true score is 0 (neutral).
+    ignore_unlabelled : bool, default=True
+        Skip the rows where ``y_true == -1`` (the unlabelled marker).
+
+    Returns
+    -------
+    float
+        The accuracy, or NaN when no row remains.
+
+    Notes
+    -----
+    *Classifier outputs.* When ``y_true`` and ``y_pred`` both take only the
+    values 0 and 1 (a classifier trained on binarised sentiment, 0 = negative,
+    1 = positive), the labels already are the two Acc-2 classes and Acc-2 is
+    their plain accuracy, which is what this function returns; ``exclude_zero``
+    does not apply (0 is the negative class there, not a neutral score).
+
+    *The -1 marker.* MOSI scores are averages of annotator ratings and can be
+    exactly ``-1.0``, a real label. By default such rows are skipped as
+    unlabelled, as everywhere in skmmer (a warning says so when ``y_true``
+    looks continuous); pass ``ignore_unlabelled=False`` for fully labelled
+    sentiment scores.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import acc2
+    >>> round(acc2([2.4, -0.6, 0.0, 1.2], [1.1, 0.3, -0.2, 0.8]), 3)  # the 0.0 row is dropped
+    0.667
+    >>> acc2([2.4, -0.6, 0.0, 1.2], [1.1, 0.3, -0.2, 0.8], exclude_zero=False)
+    0.5
+    >>> acc2([1, 0, 0, 1], [1, 0, 1, 1])  # classes: plain accuracy
+    0.75
+    """
+    y_true, y_pred = _sentiment_pair(y_true, y_pred, ignore_unlabelled)
+    if _are_binary_classes(y_true, y_pred):
+        return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
+    y_true = y_true.astype(np.float64)
+    y_pred = y_pred.astype(np.float64)
+    if exclude_zero:
+        rows = y_true != 0
+        truth, predicted = y_true[rows] > 0, y_pred[rows] > 0
+    else:
+        truth, predicted = y_true >= 0, y_pred >= 0
+    return float(np.mean(truth == predicted)) if truth.size else float("nan")
+
+
+def acc7(y_true, y_pred, *, ignore_unlabelled: bool = True) -> float:
+    """Seven-class sentiment accuracy (Acc-7) of CMU-MOSI/MOSEI-style scores.
+
+    Scores are clipped to ``[-3, 3]`` and rounded to the nearest integer,
+    giving the seven classes -3, ..., 3; Acc-7 is the accuracy of those
+    classes. Rounding is numpy's (halves go to the even integer), as in the
+    reference MOSI evaluation code.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True sentiment scores (or integer labels in -3..3).
+    y_pred : array-like of shape (n_samples,)
+        Predicted scores.
+    ignore_unlabelled : bool, default=True
+        Skip the rows where ``y_true == -1``; see the Notes of :func:`acc2`
+        about continuous scores equal to -1.0.
+
+    Returns
+    -------
+    float
+        The accuracy, or NaN when no row remains.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import acc7
+    >>> acc7([2.6, -0.4, 1.8, -3.0], [3.4, 0.2, 1.2, -2.2])  # classes 3, 0, 2, -3 vs 3, 0, 1, -2
+    0.5
+    """
+    y_true, y_pred = _sentiment_pair(y_true, y_pred, ignore_unlabelled)
+    if y_true.size == 0:
+        return float("nan")
+    truth = np.round(np.clip(y_true.astype(np.float64), -3.0, 3.0))
+    predicted = np.round(np.clip(y_pred.astype(np.float64), -3.0, 3.0))
+    return float(np.mean(truth == predicted))
+
+
+#: The metrics :func:`score_all` computes by default, by report name.
+CLASSIFICATION_METRICS: dict[str, Callable] = {
+    "WA": weighted_accuracy,
+    "UA": unweighted_accuracy,
+    "macro_F1": macro_f1,
+}
+
+#: The CMU-MOSI/MOSEI sentiment-score metrics, by report name.
+SENTIMENT_METRICS: dict[str, Callable] = {"acc2": acc2, "acc7": acc7}
+
+_METRIC_SETS = {"classification": CLASSIFICATION_METRICS, "sentiment": SENTIMENT_METRICS}
+_ALL_METRICS = {**CLASSIFICATION_METRICS, **SENTIMENT_METRICS}
+
+
+def resolve_metrics(metrics=None) -> dict[str, Callable]:
+    """Turn a ``metrics`` argument into an ordered ``{name: metric}`` dict.
+
+    Parameters
+    ----------
+    metrics : None, str, iterable of str, or dict, default=None
+        ``None`` or ``"classification"``: WA, UA and macro-F1.
+        ``"sentiment"``: Acc-2 and Acc-7. A list of names among ``"WA"``,
+        ``"UA"``, ``"macro_F1"``, ``"acc2"``, ``"acc7"``. A dict
+        ``name -> metric(y_true, y_pred)``; such a metric should skip the
+        rows where ``y_true == -1`` itself (wrap scikit-learn ones with
+        :func:`is_labelled`).
+
+    Returns
+    -------
+    dict of str to callable
+
+    Examples
+    --------
+    >>> from skmmer.metrics import resolve_metrics
+    >>> list(resolve_metrics())
+    ['WA', 'UA', 'macro_F1']
+    >>> list(resolve_metrics(["UA", "acc7"]))
+    ['UA', 'acc7']
+    """
+    if metrics is None:
+        return dict(CLASSIFICATION_METRICS)
+    if isinstance(metrics, str):
+        if metrics in _METRIC_SETS:
+            return dict(_METRIC_SETS[metrics])
+        metrics = [metrics]
+    if isinstance(metrics, Mapping):
+        resolved = dict(metrics)
+    elif isinstance(metrics, Iterable):
+        names = list(metrics)
+        unknown = [n for n in names if n not in _ALL_METRICS]
+        if unknown:
+            raise ValueError(
+                f"Unknown metric names {unknown}; known are {sorted(_ALL_METRICS)} and the sets "
+                f"{sorted(_METRIC_SETS)}, or pass a dict name -> metric(y_true, y_pred)."
+            )
+        resolved = {n: _ALL_METRICS[n] for n in names}
+    else:
+        raise TypeError(f"metrics must be None, a str, a list of str or a dict; got {metrics!r}.")
+    not_callable = [name for name, f in resolved.items() if not callable(f)]
+    if not resolved or not_callable:
+        raise ValueError(f"metrics must name at least one callable; check {not_callable or metrics}.")
+    return resolved
+
+
+def score_all(y_true, y_pred, *, metrics=None) -> dict[str, float]:
+    """Several metrics at once, each ignoring the rows where ``y_true == -1``.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels; ``-1`` marks an unlabelled row.
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+    metrics : None, str, list of str or dict, default=None
+        Which metrics (see :func:`resolve_metrics`); by default the
+        classification ones, WA, UA and macro-F1.
+
+    Returns
+    -------
+    dict of str to float
+        ``{metric name: value}``, in the order of ``metrics``.
+
+    Examples
+    --------
+    >>> from skmmer.metrics import score_all
+    >>> scores = score_all([0, 0, 1, 1, -1], [0, 1, 1, 1, 0])
+    >>> {name: round(value, 3) for name, value in scores.items()}
+    {'WA': 0.75, 'UA': 0.75, 'macro_F1': 0.733}
+    """
+    return {name: float(metric(y_true, y_pred)) for name, metric in resolve_metrics(metrics).items()}

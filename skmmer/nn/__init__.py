@@ -1,0 +1,11 @@
+"""Torch building blocks shared by skmmer's methods.
+
+Cores never see NaN, pandas or numpy: they get standardized values in block
+order (``x``), the observed-modality mask and, for classifiers, labels with
+``-1`` for unlabelled rows.
+"""
+
+from skmmer.nn._blocks import ModalityEncoders, fuse_embeddings, masked_mean, mlp
+from skmmer.nn._losses import masked_cross_entropy
+
+__all__ = ["ModalityEncoders", "fuse_embeddings", "masked_cross_entropy", "masked_mean", "mlp"]
