@@ -1,0 +1,107 @@
+"""Every bad input gets a clear error that says what is wrong."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmmer import MaskedFusionClassifier
+
+
+def data(n=40, d=6):
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(n, d)), np.arange(n) % 2
+
+
+def clf(**kw):
+    return MaskedFusionClassifier(**{"modalities": [2, 4], "max_epochs": 2, **kw})
+
+
+def test_inf_names_the_column_and_modality():
+    X, y = data()
+    X[3, 4] = np.inf
+    with pytest.raises(ValueError, match=r"infinity in column 4 of modality 'm1'"):
+        clf().fit(X, y)
+
+
+def test_inf_names_dataframe_columns():
+    X, y = data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    frame.iloc[0, 1] = -np.inf
+    with pytest.raises(ValueError, match=r"column 1 \('f1'\) of modality 'm0'"):
+        clf().fit(frame, y)
+
+
+def test_inf_at_predict():
+    X, y = data()
+    fitted = clf().fit(X, y)
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="contains infinity"):
+        fitted.predict(X)
+
+
+def test_wrong_number_of_columns_at_predict():
+    X, y = data()
+    fitted = clf().fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but MaskedFusionClassifier is expecting 6"):
+        fitted.predict(X[:, :5])
+
+
+def test_overlapping_modalities():
+    X, y = data()
+    with pytest.raises(ValueError, match=r"blocks 'a' and 'b' overlap on columns \[2\]"):
+        clf(modalities={"a": [0, 1, 2], "b": [2, 3, 4, 5]}).fit(X, y)
+
+
+def test_incomplete_modalities():
+    X, y = data()
+    with pytest.raises(ValueError, match=r"columns \[5\] belong to no block"):
+        clf(modalities={"a": [0, 1, 2], "b": [3, 4]}).fit(X, y)
+
+
+def test_sizes_not_matching_width():
+    X, y = data()
+    with pytest.raises(ValueError, match="add up to 5 columns but X has 6"):
+        clf(modalities=[2, 3]).fit(X, y)
+
+
+def test_no_labelled_rows():
+    X, _ = data()
+    with pytest.raises(ValueError, match="y has no labelled rows"):
+        clf().fit(X, -np.ones(len(X), dtype=int))
+
+
+def test_single_labelled_class():
+    X, _ = data()
+    y = np.full(len(X), -1)
+    y[:5] = 1
+    with pytest.raises(ValueError, match="only one class"):
+        clf().fit(X, y)
+
+
+def test_one_dimensional_X():
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        clf().fit(np.ones(10), np.arange(10) % 2)
+
+
+def test_empty_X():
+    with pytest.raises(ValueError, match="0 sample"):
+        clf().fit(np.empty((0, 6)), np.empty(0))
+
+
+def test_feature_level_nan_is_not_an_error():
+    X, y = data()
+    X[::3, 1] = np.nan  # partial: block m0 is still observed in those rows
+    fitted = clf().fit(X, y)
+    assert fitted.predict(X).shape == (len(X),)
+
+
+def test_invalid_parameter_value():
+    X, y = data()
+    with pytest.raises(ValueError, match="'fusion' parameter"):
+        clf(fusion="max").fit(X, y)
+
+
+def test_modality_dropout_above_reachable_rate():
+    X, y = data()
+    with pytest.raises(ValueError, match="not reachable with 2 modalities"):
+        clf(modality_dropout=0.9).fit(X, y)

@@ -1,0 +1,144 @@
+"""The shared training engine and base-class plumbing, through MaskedFusionClassifier."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from skmmer import MaskedFusionClassifier
+from skmmer._engine import TrainingConfig, train_module
+from skmmer._random import make_generator
+from skmmer.masking import simulate_missing
+
+SIZES = {"a": 4, "b": 3, "c": 5}
+
+
+def make_data(n=300, seed=0, unlabelled_fraction=0.0):
+    rng = np.random.RandomState(seed)
+    y = rng.randint(0, 3, n)
+    X = rng.normal(size=(n, 12)) + np.repeat(np.eye(3)[y], 4, axis=1)
+    X = simulate_missing(X, SIZES, rate=0.3, random_state=seed)
+    y = y.copy()
+    y[rng.rand(n) < unlabelled_fraction] = -1
+    return X, y
+
+
+def fast(**kw):
+    params = dict(modalities=SIZES, max_epochs=15, hidden_dim=16, embed_dim=8, random_state=0)
+    params.update(kw)
+    return MaskedFusionClassifier(**params)
+
+
+def test_random_state_repeatable_and_global_rng_untouched():
+    X, y = make_data()
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    first = fast().fit(X, y).predict_proba(X)
+    second = fast().fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
+    assert not np.array_equal(fast(random_state=1).fit(X, y).predict_proba(X), first)
+
+
+def test_history_and_stop_reason_without_early_stopping():
+    X, y = make_data()
+    clf = fast(max_epochs=7, early_stopping=False).fit(X, y)
+    assert [h["epoch"] for h in clf.history_] == list(range(1, 8))
+    assert set(clf.history_[0]) == {"epoch", "loss", "cross_entropy"}
+    assert clf.n_epochs_ == 7 and clf.stop_reason_ == "max_epochs=7 reached"
+    assert clf.history_[-1]["loss"] < clf.history_[0]["loss"]
+
+
+def test_early_stopping_stops_and_restores_best_epoch():
+    X, y = make_data(n=400)
+    clf = fast(max_epochs=300, early_stopping=True, n_iter_no_change=3, tol=0.0).fit(X, y)
+    valid = [h["valid_loss"] for h in clf.history_]
+    assert clf.n_epochs_ < 300 and "validation loss did not improve" in clf.stop_reason_
+    assert clf.best_epoch_ == int(np.argmin(valid)) + 1
+    assert clf.n_epochs_ == clf.best_epoch_ + 3
+
+
+def test_validation_split_is_stratified_on_labelled_rows_only():
+    X, y = make_data(n=1000, unlabelled_fraction=0.5)
+    clf = MaskedFusionClassifier(modalities=SIZES, validation_fraction=0.2, random_state=0)
+    clf._start_fit(len(y), y)
+    rows = clf._valid_rows
+    assert clf.early_stopping_  # "auto" with 1000 rows
+    assert (y[rows] >= 0).all(), "unlabelled rows must stay in training"
+    labelled = y[y >= 0]
+    assert len(rows) == round(0.2 * len(labelled))
+    np.testing.assert_allclose(
+        np.bincount(y[rows]) / len(rows), np.bincount(labelled) / len(labelled), atol=0.02
+    )
+
+
+def test_engine_restores_weights_of_best_validation_epoch():
+    g = make_generator(0)
+    x = torch.randn(200, 3, generator=g)
+    data = {"x": x, "t": x @ torch.tensor([1.0, -2.0, 0.5])}
+    valid = {"x": x[:50] + 3.0, "t": torch.zeros(50)}  # a shifted target: overfitting shows
+
+    def loss_fn(module, batch, generator):
+        return {"mse": ((module(batch["x"]).squeeze(1) - batch["t"]) ** 2).mean()}
+
+    module = torch.nn.Linear(3, 1)
+    result = train_module(
+        module, data, loss_fn, TrainingConfig(max_epochs=40, batch_size=32, n_iter_no_change=40),
+        g, validation_data=valid,
+    )
+    best = min(h["valid_loss"] for h in result.history)
+    with torch.no_grad():
+        now = loss_fn(module, valid, g)["mse"].item()
+    assert now == pytest.approx(best, rel=1e-5)
+
+
+def test_unknown_or_unavailable_device():
+    X, y = make_data(n=60)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available on this machine"):
+            fast(device="cuda").fit(X, y)
+    assert fast(device="auto", max_epochs=1).fit(X, y).device_.type in {"cpu", "cuda"}
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="simulates loading a GPU pickle on a CPU box")
+def test_pickle_from_a_gpu_fit_loads_on_cpu():
+    X, y = make_data(n=100)
+    clf = fast(max_epochs=3).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.device_ = torch.device("cuda", 0)  # as if fitted on a GPU
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+
+
+def test_pickle_stores_weights_not_torch_modules():
+    X, y = make_data(n=100)
+    clf = fast(max_epochs=2).fit(X, y)
+    state = clf.__getstate__()
+    assert not isinstance(state["module_"], torch.nn.Module)
+    restored = pickle.loads(pickle.dumps(clf))
+    restored.fit(X, y)  # a restored estimator can be refitted
+
+
+def test_verbose_shows_progress(capsys):
+    X, y = make_data(n=80)
+    fast(max_epochs=3, verbose=1).fit(X, y)
+    assert "MaskedFusionClassifier" in capsys.readouterr().err
+
+
+def test_all_missing_training_rows_are_allowed_and_predict_prior():
+    X, y = make_data(n=120)
+    X[:10] = np.nan
+    clf = fast().fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X[:10]), np.tile(clf.class_prior_, (10, 1)), rtol=1e-6)
+
+
+def test_unlabelled_rows_do_not_change_a_supervised_fit():
+    X, y = make_data(n=200, unlabelled_fraction=0.3)
+    labelled = y >= 0
+    with_unlabelled = fast().fit(X, y)
+    # only the standardization statistics see the unlabelled rows
+    only_labelled = fast().fit(X[labelled], y[labelled])
+    assert with_unlabelled.classes_.tolist() == [0, 1, 2]
+    assert with_unlabelled.n_epochs_ == only_labelled.n_epochs_

@@ -1,0 +1,81 @@
+"""The ``modalities`` parameter: every accepted form and every error."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmmer._layout import resolve_modalities
+
+
+def cols(layout):
+    return {n: c.tolist() for n, c in zip(layout.names, layout.columns)}
+
+
+def test_none_is_one_block():
+    layout = resolve_modalities(None, 4)
+    assert cols(layout) == {"all": [0, 1, 2, 3]}
+
+
+def test_list_of_sizes_in_column_order():
+    assert cols(resolve_modalities([2, 1, 3], 6)) == {"m0": [0, 1], "m1": [2], "m2": [3, 4, 5]}
+
+
+def test_dict_of_sizes_keeps_order():
+    layout = resolve_modalities({"audio": 2, "text": 3}, 5)
+    assert cols(layout) == {"audio": [0, 1], "text": [2, 3, 4]}
+
+
+def test_dict_of_indices_and_slices():
+    layout = resolve_modalities({"v": [4, 0], "a": slice(1, 4)}, 5)
+    assert cols(layout) == {"v": [4, 0], "a": [1, 2, 3]}
+
+
+def test_dict_of_column_names():
+    names = np.array(["x1", "x2", "t1"], dtype=object)
+    layout = resolve_modalities({"text": ["t1"], "x": ["x1", "x2"]}, 3, names)
+    assert cols(layout) == {"text": [2], "x": [0, 1]}
+
+
+@pytest.mark.parametrize(
+    "modalities, match",
+    [
+        ([2, 2], "add up to 4 columns but X has 5"),
+        ({"a": [0, 1, 2], "b": [2, 3, 4]}, r"blocks 'a' and 'b' overlap on columns \[2\]"),
+        ({"a": [0, 1], "b": [3]}, r"columns \[2, 4\] belong to no block"),
+        ({"a": [0, 7]}, r"column indices \[7\] outside 0..4"),
+        ({"a": 2, "b": [2, 3, 4]}, "mix of block sizes and column lists"),
+        ([2, 0, 3], "must be a positive integer"),
+        ({"a": []}, "has no columns"),
+        ({}, "the dict is empty"),
+        ("abc", "must be None, a list of block sizes, or a dict"),
+        ({"a": ["c1"], "b": [1, 2, 3, 4]}, "needs X to be a pandas DataFrame"),
+    ],
+)
+def test_bad_modalities_name_the_problem(modalities, match):
+    with pytest.raises(ValueError, match=match):
+        resolve_modalities(modalities, 5)
+
+
+def test_unknown_column_names():
+    with pytest.raises(ValueError, match=r"names columns \['zz'\] that are not in X"):
+        resolve_modalities({"a": ["zz"]}, 1, np.array(["x"], dtype=object))
+
+
+def test_uncovered_columns_reported_by_name():
+    names = np.array(["a1", "a2", "b1"], dtype=object)
+    with pytest.raises(ValueError, match=r"columns \[b1\] belong to no block"):
+        resolve_modalities({"a": ["a1", "a2"]}, 3, names)
+
+
+def test_estimator_sets_fitted_layout_from_dataframe_names():
+    from skmmer import MaskedFusionClassifier
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a1", "b1", "a2"])
+    y = np.arange(40) % 2
+    clf = MaskedFusionClassifier(modalities={"a": ["a1", "a2"], "b": ["b1"]}, max_epochs=2)
+    clf.fit(X, y)
+    assert list(clf.modalities_) == ["a", "b"]
+    assert clf.modalities_["a"].tolist() == [0, 2]
+    assert clf.n_modalities_ == 2
+    assert clf.feature_names_in_.tolist() == ["a1", "b1", "a2"]

@@ -1,0 +1,134 @@
+"""Masking semantics and missing-pattern simulation, including property-based tests."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skmmer._random import make_generator
+from skmmer.masking import (
+    ModalityDropout,
+    apply_condition,
+    apply_modality_mask,
+    max_missing_rate,
+    missing_conditions,
+    observed_modalities,
+    sample_modality_mask,
+    simulate_missing,
+)
+
+SIZES = [2, 3, 1]
+
+
+def test_observed_follows_the_all_nan_rule():
+    X = np.ones((3, 6))
+    X[0, 0:2] = np.nan  # first block missing
+    X[1, 2] = np.nan  # one column of the second block: still observed
+    X[2, :] = np.nan  # everything missing
+    expected = [[False, True, True], [True, True, True], [False, False, False]]
+    assert observed_modalities(X, SIZES).tolist() == expected
+
+
+@st.composite
+def nan_patterned_arrays(draw):
+    n = draw(st.integers(1, 20))
+    values = draw(arrays(np.float64, (n, 6), elements=st.floats(-1e6, 1e6)))
+    nan_mask = draw(arrays(np.bool_, (n, 6)))
+    values[nan_mask] = np.nan
+    return values
+
+
+@settings(max_examples=60, deadline=None)
+@given(nan_patterned_arrays())
+def test_observed_matrix_agrees_with_all_nan_rule_for_any_array(X):
+    observed = observed_modalities(X, SIZES)
+    bounds = np.cumsum([0, *SIZES])
+    for m in range(len(SIZES)):
+        block = X[:, bounds[m] : bounds[m + 1]]
+        np.testing.assert_array_equal(observed[:, m], ~np.isnan(block).all(axis=1))
+
+
+@st.composite
+def observed_matrices(draw):
+    n_modalities = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 40))
+    return draw(arrays(np.bool_, (n, n_modalities)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(observed_matrices(), st.floats(0, 1), st.sampled_from(["rate", "subsets"]), st.integers(0, 10**6))
+def test_simulation_keeps_one_modality_and_only_drops(observed, fraction, scheme, seed):
+    rate = fraction * max_missing_rate(observed.shape[1])
+    keep = sample_modality_mask(observed, scheme=scheme, rate=rate, random_state=seed)
+    assert keep.shape == observed.shape
+    assert not (keep & ~observed).any(), "simulation must never revive a missing modality"
+    had_one = observed.any(axis=1)
+    assert keep[had_one].any(axis=1).all(), "a row that had a modality must keep one"
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(2, 5), st.floats(0, 1), st.integers(0, 1000))
+def test_missing_rate_matches_rate_on_complete_rows(n_modalities, fraction, seed):
+    rate = fraction * max_missing_rate(n_modalities)
+    observed = np.ones((20000, n_modalities), dtype=bool)
+    keep = sample_modality_mask(observed, rate=rate, random_state=seed)
+    assert abs((1 - keep.mean()) - rate) < 0.015
+
+
+def test_rate_above_the_maximum_is_an_error():
+    with pytest.raises(ValueError, match=r"must lie in \[0, 0.6667\]"):
+        sample_modality_mask(np.ones((5, 3), dtype=bool), rate=0.7)
+
+
+def test_subsets_scheme_draws_the_six_mmin_patterns_uniformly():
+    keep = sample_modality_mask(np.ones((60000, 3), dtype=bool), scheme="subsets", random_state=0)
+    patterns, counts = np.unique(keep, axis=0, return_counts=True)
+    assert len(patterns) == 6  # neither empty nor full
+    assert counts.min() > 0.9 * 10000 and counts.max() < 1.1 * 10000
+
+
+def test_subsets_scheme_keeps_natural_patterns():
+    observed = np.array([[True, False, True], [True, True, True]])
+    keeps = [sample_modality_mask(observed, scheme="subsets", random_state=s) for s in range(20)]
+    assert all(k[0].tolist() == [True, False, True] for k in keeps)
+    assert all(0 < k[1].sum() < 3 for k in keeps)
+
+
+def test_simulation_is_repeatable_and_seed_dependent():
+    X = np.random.RandomState(0).normal(size=(50, 6))
+    a = simulate_missing(X, SIZES, rate=0.4, random_state=3)
+    b = simulate_missing(X, SIZES, rate=0.4, random_state=3)
+    c = simulate_missing(X, SIZES, rate=0.4, random_state=4)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    assert not np.array_equal(np.isnan(a), np.isnan(c))
+    observed = ~np.isnan(a)
+    np.testing.assert_array_equal(a[observed], X[observed])
+
+
+def test_torch_sampler_runs_on_device_tensors():
+    sampler = ModalityDropout(3, scheme="rate", rate=0.5)
+    observed = torch.ones(1000, 3, dtype=torch.bool)
+    keep = sampler(observed, make_generator(0))
+    assert keep.dtype == torch.bool and keep.any(dim=1).all()
+
+
+def test_missing_conditions():
+    assert missing_conditions(["a", "v", "l"]) == [
+        ("a",), ("v",), ("l",), ("a", "v"), ("a", "l"), ("v", "l"),
+    ]
+    assert missing_conditions({"x": 1, "y": 2}, include_full=True) == [("x", "y"), ("x",), ("y",)]
+    six = missing_conditions(6)
+    assert len(six) == 12 and ("m0",) in six and ("m1", "m2", "m3", "m4", "m5") in six
+    assert len(missing_conditions(4)) == 14
+
+
+def test_apply_condition_and_mask():
+    X = np.arange(12.0).reshape(2, 6)
+    out = apply_condition(X, {"a": 2, "b": 3, "c": 1}, keep=["b"])
+    assert np.isnan(out[:, [0, 1, 5]]).all() and not np.isnan(out[:, 2:5]).any()
+    with pytest.raises(ValueError, match="Unknown modality 'z'"):
+        apply_condition(X, {"a": 2, "b": 3, "c": 1}, keep=["z"])
+    with pytest.raises(ValueError, match="keep has shape"):
+        apply_modality_mask(X, SIZES, np.ones((2, 2), dtype=bool))

@@ -1,0 +1,143 @@
+"""Metrics ignore unlabelled rows (y == -1) and otherwise agree with scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+from skmmer.metrics import (
+    CLASSIFICATION_METRICS,
+    acc2,
+    acc7,
+    is_labelled,
+    labelled_scorer,
+    macro_f1,
+    resolve_metrics,
+    score_all,
+    unweighted_accuracy,
+    weighted_accuracy,
+)
+
+SKLEARN_TWINS = [
+    (weighted_accuracy, accuracy_score),
+    (unweighted_accuracy, balanced_accuracy_score),
+    (macro_f1, lambda t, p, **kw: f1_score(t, p, average="macro", zero_division=0, **kw)),
+]
+
+
+@st.composite
+def labels_with_unlabelled(draw):
+    """y_true over 3 classes with some -1 rows, at least one labelled row; y_pred over 3 classes."""
+    n = draw(st.integers(min_value=1, max_value=30))
+    y_true = np.array(draw(st.lists(st.integers(-1, 2), min_size=n, max_size=n)))
+    y_pred = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    y_true[draw(st.integers(0, n - 1))] = draw(st.integers(0, 2))
+    return y_true, y_pred
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # sklearn: classes only in y_pred
+@pytest.mark.parametrize(("ours", "theirs"), SKLEARN_TWINS)
+@settings(max_examples=40, deadline=None)
+@given(data=labels_with_unlabelled())
+def test_metrics_match_sklearn_on_labelled_rows(ours, theirs, data):
+    y_true, y_pred = data
+    labelled = y_true != -1
+    assert ours(y_true, y_pred) == pytest.approx(theirs(y_true[labelled], y_pred[labelled]))
+
+
+@pytest.mark.parametrize("metric", [weighted_accuracy, unweighted_accuracy, macro_f1, acc2, acc7])
+def test_unlabelled_rows_do_not_change_any_metric(metric):
+    y_true = np.array([0, 1, 1, 0, 1])
+    y_pred = np.array([0, 1, 0, 0, 1])
+    padded_true = np.concatenate([y_true, [-1, -1, -1]])
+    padded_pred = np.concatenate([y_pred, [1, 0, 1]])
+    assert metric(padded_true, padded_pred) == metric(y_true, y_pred)
+
+
+@pytest.mark.parametrize("metric", [weighted_accuracy, unweighted_accuracy, macro_f1, acc2, acc7])
+def test_no_labelled_row_gives_nan(metric):
+    assert np.isnan(metric([-1, -1], [0, 1]))
+
+
+def test_known_values():
+    y_true = [0, 0, 0, 1, -1]
+    y_pred = [0, 0, 1, 1, 0]
+    assert weighted_accuracy(y_true, y_pred) == pytest.approx(3 / 4)
+    assert unweighted_accuracy(y_true, y_pred) == pytest.approx((2 / 3 + 1) / 2)
+    assert macro_f1(y_true, y_pred) == pytest.approx((0.8 + 2 / 3) / 2)
+
+
+def test_sample_weight_follows_the_kept_rows():
+    y_true = np.array([0, 1, -1, 1])
+    y_pred = np.array([0, 0, 1, 1])
+    weight = np.array([1.0, 3.0, 100.0, 1.0])
+    assert weighted_accuracy(y_true, y_pred, sample_weight=weight) == pytest.approx(2 / 5)
+
+
+def test_string_labels_mixed_with_minus_one():
+    y_true = np.array(["happy", "sad", -1, "sad"], dtype=object)
+    y_pred = np.array(["happy", "happy", "sad", "sad"], dtype=object)
+    assert weighted_accuracy(y_true, y_pred) == pytest.approx(2 / 3)
+    assert unweighted_accuracy(y_true, y_pred) == pytest.approx(0.75)
+
+
+def test_acc2_drops_neutral_rows_and_compares_signs():
+    y_true = np.array([2.4, -0.6, 0.0, 1.2, -2.2])
+    y_pred = np.array([1.1, 0.3, -0.2, 0.8, -0.1])
+    assert acc2(y_true, y_pred) == pytest.approx(3 / 4)
+    # has-0 variant: >= 0 is positive and the neutral row counts (and is wrong here)
+    assert acc2(y_true, y_pred, exclude_zero=False) == pytest.approx(3 / 5)
+
+
+def test_acc2_on_binary_classes_is_accuracy():
+    y_true = np.array([0, 1, 1, 0, -1])
+    y_pred = np.array([0, 1, 0, 1, 1])
+    assert acc2(y_true, y_pred) == weighted_accuracy(y_true, y_pred) == pytest.approx(0.5)
+
+
+def test_acc7_clips_and_rounds_to_seven_classes():
+    y_true = np.array([2.6, -0.4, 1.8, -3.0, 0.5])
+    y_pred = np.array([3.4, 0.2, 1.2, -2.2, 0.0])  # 3, 0, 1, -2, 0 vs 3, 0, 2, -3, 0 (0.5 -> 0)
+    assert acc7(y_true, y_pred) == pytest.approx(3 / 5)
+    assert acc7(np.array([5.0, -9.0]), np.array([3.2, -2.6])) == 1.0
+
+
+def test_continuous_minus_one_is_skipped_with_a_warning_unless_asked_not_to():
+    y_true = np.array([-1.0, 1.4, -0.6])
+    y_pred = np.array([-0.8, 1.0, 0.4])
+    with pytest.warns(UserWarning, match="ignore_unlabelled=False"):
+        assert acc2(y_true, y_pred) == pytest.approx(1 / 2)
+    assert acc2(y_true, y_pred, ignore_unlabelled=False) == pytest.approx(2 / 3)
+    assert acc7(y_true, y_pred, ignore_unlabelled=False) == pytest.approx(2 / 3)
+
+
+def test_score_all_computes_each_classification_metric():
+    y_true = np.array([0, 1, 2, 2, -1, 1])
+    y_pred = np.array([0, 2, 2, 2, 0, 1])
+    scores = score_all(y_true, y_pred)
+    assert list(scores) == list(CLASSIFICATION_METRICS)
+    for name, metric in CLASSIFICATION_METRICS.items():
+        assert scores[name] == metric(y_true, y_pred)
+    assert set(score_all(y_true, y_pred, metrics="sentiment")) == {"acc2", "acc7"}
+
+
+def test_resolve_metrics_forms_and_errors():
+    assert list(resolve_metrics(["UA", "acc7"])) == ["UA", "acc7"]
+    assert list(resolve_metrics("WA")) == ["WA"]
+    custom = {"recall0": lambda t, p: 1.0}
+    assert resolve_metrics(custom) == custom
+    with pytest.raises(ValueError, match="Unknown metric"):
+        resolve_metrics(["nope"])
+    with pytest.raises(ValueError):
+        resolve_metrics({})
+
+
+def test_existing_helpers_still_work():
+    assert is_labelled(np.array([0, -1, 2])).tolist() == [True, False, True]
+    X = np.zeros((4, 1))
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 1, 0, 1])
+    assert labelled_scorer("accuracy")(model, X, np.array([1, -1, 0, 1])) == pytest.approx(2 / 3)

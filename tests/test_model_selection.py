@@ -1,0 +1,381 @@
+"""Study protocols, group-aware splits and run_study on a tiny synthetic problem."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.semi_supervised import SelfTrainingClassifier
+from threadpoolctl import threadpool_limits
+
+from skmmer._layout import resolve_modalities
+from skmmer.masking import max_missing_rate, observed_modalities
+from skmmer.model_selection import (
+    RESULT_COLUMNS,
+    FixedConditions,
+    FixedSplit,
+    LabelFractions,
+    LabelledSplit,
+    MissingRates,
+    default_rates,
+    keep_label_fraction,
+    make_folds,
+    make_splitter,
+    pivot_summary,
+    run_study,
+    summarize,
+    to_markdown,
+)
+
+SIZES = [4, 3, 5]
+NAMES = ["m0", "m1", "m2"]
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # Two shared cores: BLAS/OpenMP thread pools oversubscribe and slow tiny fits tenfold.
+    with threadpool_limits(1):
+        yield
+
+
+def make_problem(n=60, n_classes=3, n_groups=6, seed=0):
+    """Three modality blocks whose means depend on the class; one group per speaker."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % n_classes
+    X = rng.normal(size=(n, sum(SIZES))) + 1.5 * (y[:, None] == np.arange(sum(SIZES)) % n_classes)
+    groups = np.arange(n) // (n // n_groups)
+    return X, y, groups
+
+
+def cheap_models():
+    return {
+        "impute+logreg": make_pipeline(SimpleImputer(), LogisticRegression(max_iter=200)),
+        "hgb": HistGradientBoostingClassifier(max_iter=20, random_state=0),
+    }
+
+
+def values_only(results: pd.DataFrame) -> pd.DataFrame:
+    """Everything but the timings, which differ run to run."""
+    return results.drop(columns=["fit_time", "predict_time"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- #
+# Protocols
+# --------------------------------------------------------------------------- #
+def test_fixed_conditions_keep_exactly_the_named_blocks():
+    X, y, _ = make_problem()
+    (setting,) = FixedConditions().transform_fold(X[:40], y[:40], X[40:], SIZES)
+    assert list(setting.tests) == ["m0+m1+m2", "m0", "m1", "m2", "m0+m1", "m0+m2", "m1+m2"]
+    np.testing.assert_array_equal(setting.X_train, X[:40])  # training untouched by default
+    for label, X_test in setting.tests.items():
+        expected = np.isin(NAMES, label.split("+"))
+        observed = observed_modalities(X_test, SIZES)
+        assert (observed == expected).all()
+        kept_columns = np.repeat(expected, SIZES)
+        np.testing.assert_array_equal(X_test[:, kept_columns], X[40:, kept_columns])
+        assert np.isnan(X_test[:, ~kept_columns]).all()
+
+
+def test_named_conditions_and_unknown_names():
+    layout = resolve_modalities({"a": 2, "v": 2, "l": 2}, 6)
+    plan = FixedConditions([("l", "a"), "v"]).plan(layout)
+    assert [label for label, _ in plan[0].tests] == ["a+l", "v"]
+    with pytest.raises(ValueError, match="Unknown modality"):
+        FixedConditions(["x"]).plan(layout)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.5, "max"])
+def test_missing_rates_roughly_match_and_keep_one_block(rate):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, sum(SIZES)))
+    y = np.arange(3000) % 3
+    (setting,) = MissingRates([rate]).transform_fold(X[:10], y[:10], X, SIZES, random_state=3)
+    observed = observed_modalities(next(iter(setting.tests.values())), SIZES)
+    target = max_missing_rate(3) if rate == "max" else rate
+    assert 1 - observed.mean() == pytest.approx(target, abs=0.02)
+    assert observed.any(axis=1).all()
+    if rate == "max":
+        assert (observed.sum(axis=1) == 1).all()
+
+
+def test_rates_grid_and_out_of_reach_rates():
+    assert default_rates(3) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, "max"]
+    layout = resolve_modalities(SIZES, sum(SIZES))
+    with pytest.raises(ValueError, match="'max'"):
+        MissingRates([0.7]).plan(layout)
+    with pytest.raises(ValueError):
+        MissingRates([0.1], train_missing="sometimes")
+
+
+def test_train_missing_options():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, sum(SIZES)))
+    y = np.arange(2000) % 3
+    (setting,) = FixedConditions(train_missing=0.4).transform_fold(X, y, X[:5], SIZES)
+    assert setting.train_setting == "missing=0.4"
+    assert 1 - observed_modalities(setting.X_train, SIZES).mean() == pytest.approx(0.4, abs=0.02)
+    (subsets,) = FixedConditions(train_missing="subsets").transform_fold(X, y, X[:5], SIZES)
+    kept = observed_modalities(subsets.X_train, SIZES).sum(axis=1)
+    assert set(np.unique(kept)) == {1, 2}  # every row a non-empty proper subset
+    same = MissingRates([0.0, 0.2, "max"], train_missing="same").transform_fold(X, y, X[:5], SIZES)
+    assert [(s.train_setting, list(s.tests)) for s in same] == [
+        ("observed", ["0.0"]),
+        ("missing=0.2", ["0.2"]),
+        ("missing=max", ["max"]),
+    ]
+
+
+def test_label_fractions_keep_stratified_counts():
+    y = np.array([0] * 50 + [1] * 30 + [2] * 7 + [-1] * 5)
+    X = np.zeros((len(y), sum(SIZES)))
+    settings = LabelFractions([0.01, 0.2, 1.0]).transform_fold(X, y, X[:4], SIZES, random_state=5)
+    assert [s.train_setting for s in settings] == ["labels=0.01", "labels=0.2", "labels=1.0"]
+    expected = {0.01: [1, 1, 1], 0.2: [10, 6, 1], 1.0: [50, 30, 7]}  # round(f * n), at least 1
+    kept_rows = []
+    for fraction, setting in zip([0.01, 0.2, 1.0], settings, strict=True):
+        y_scarce = setting.y_train
+        counts = [(y_scarce == c).sum() for c in (0, 1, 2)]
+        assert counts == expected[fraction]
+        assert (y_scarce == -1).sum() == len(y) - sum(counts)
+        changed = y_scarce != y
+        assert (y_scarce[changed] == -1).all()  # labels are only ever removed
+        kept_rows.append(set(np.flatnonzero(y_scarce != -1)))
+        np.testing.assert_array_equal(setting.tests["observed"], X[:4])
+    assert kept_rows[0] <= kept_rows[1] <= kept_rows[2]  # nested fractions
+
+
+def test_keep_label_fraction_strings_and_continuous_targets():
+    y = np.array(["neu", "ang", "neu", "neu", "ang", "hap"])
+    y_scarce = keep_label_fraction(y, 0.5, random_state=0)
+    assert y_scarce.dtype == object
+    assert sorted(v for v in y_scarce if v != -1) == ["ang", "hap", "neu", "neu"]
+    with pytest.raises(ValueError, match="class labels"):
+        keep_label_fraction(np.array([0.3, -1.2, 2.6]), 0.5)
+
+
+# --------------------------------------------------------------------------- #
+# Splitting
+# --------------------------------------------------------------------------- #
+def test_make_splitter_picks_group_and_class_aware_splitters():
+    X, y, groups = make_problem()
+    assert isinstance(make_splitter(3, y=y, groups=groups), StratifiedGroupKFold)
+    assert isinstance(make_splitter(3, y=y), StratifiedKFold)
+    assert isinstance(make_splitter("logo", y=y, groups=groups), LeaveOneGroupOut)
+    assert type(make_splitter(3, y=np.linspace(-3, 3, 60))).__name__ == "KFold"
+    assert type(make_splitter(3, y=np.linspace(-3, 3, 60), groups=groups)).__name__ == "GroupKFold"
+    assert isinstance(make_splitter({"train": [0, 1], "test": [2]}), FixedSplit)
+    with pytest.raises(ValueError, match="needs groups"):
+        make_splitter("logo", y=y)
+
+
+@pytest.mark.parametrize("cv", [3, "logo"])
+def test_no_group_is_on_both_sides(cv):
+    X, y, groups = make_problem()
+    y = y.copy()
+    y[::7] = -1  # some unlabelled rows
+    folds = make_folds(cv, X, y, groups)
+    assert len(folds) == (3 if cv == 3 else 6)
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested) == sorted(np.flatnonzero(y != -1))  # each labelled row tested once
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        assert (y[test] != -1).all()
+
+
+def test_labelled_split_gives_unlabelled_rows_to_training():
+    y = np.array([0, 1] * 10)
+    y[[3, 8, 15]] = -1
+    folds = list(LabelledSplit(4).split(np.zeros((20, 1)), y))
+    for train, test in folds:
+        assert {3, 8, 15} <= set(train.tolist())
+        assert (y[test] != -1).all()
+        assert not set(train) & set(test)
+
+
+def test_fixed_split_is_used_as_given():
+    X, y, groups = make_problem()
+    split = {"train": np.arange(40), "test": np.arange(40, 60)}
+    ((train, test),) = make_folds(split, X, y)
+    np.testing.assert_array_equal(train, np.arange(40))
+    with pytest.warns(UserWarning, match="both train and test"):
+        make_folds({"train": [0, 1, 2], "test": [3, 4]}, X, y, np.zeros(60))
+    with pytest.raises(ValueError, match="both"):
+        FixedSplit({"train": [0, 1], "test": [1]})
+
+
+# --------------------------------------------------------------------------- #
+# run_study
+# --------------------------------------------------------------------------- #
+RECORDS: dict[str, list] = defaultdict(list)
+
+
+class NanPatternRecorder(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class and logs the NaN pattern of what it is given."""
+
+    def __init__(self, tag="a"):
+        self.tag = tag
+
+    def fit(self, X, y):
+        self.classes_, counts = np.unique(y, return_counts=True)
+        RECORDS[self.tag].append(("fit", np.isnan(X), np.asarray(y).copy()))
+        return self
+
+    def predict(self, X):
+        RECORDS[self.tag].append(("predict", np.isnan(X), None))
+        return np.full(len(X), self.classes_[0])
+
+
+def test_every_method_sees_the_same_masks_and_labels():
+    X, y, groups = make_problem()
+    RECORDS.clear()
+    protocols = [
+        MissingRates([0.2, "max"], train_missing=0.3),
+        LabelFractions([0.1], train_missing="subsets", test_conditions=[("m0",)]),
+    ]
+    estimators = {"a": NanPatternRecorder("a"), "b": NanPatternRecorder("b")}
+    run_study(estimators, X, y, SIZES, protocols=protocols, cv=2, groups=groups, random_state=4)
+    first, second = RECORDS["a"], RECORDS["b"]
+    assert len(first) == len(second) == 2 * (1 + 2 + 1 + 1)  # folds x (fits + predicts)
+    for (kind_a, nan_a, y_a), (kind_b, nan_b, y_b) in zip(first, second, strict=True):
+        assert kind_a == kind_b
+        np.testing.assert_array_equal(nan_a, nan_b)
+        np.testing.assert_array_equal(y_a, y_b)
+    # ... and they are the masks transform_fold shows for the same fold and seed
+    train, test = make_folds(2, X, y, groups, random_state=4)[0]
+    (rates,) = protocols[0].transform_fold(X[train], y[train], X[test], SIZES, random_state=4)
+    np.testing.assert_array_equal(first[0][1], np.isnan(rates.X_train))
+    np.testing.assert_array_equal(first[1][1], np.isnan(rates.tests["0.2"]))
+    np.testing.assert_array_equal(first[2][1], np.isnan(rates.tests["max"]))
+
+
+def test_run_study_returns_the_expected_tidy_frame():
+    X, y, groups = make_problem()
+    protocols = [FixedConditions(), MissingRates([0.0, 0.3, "max"]), LabelFractions([0.2, 1.0])]
+    results = run_study(
+        cheap_models(), X, y, SIZES, protocols=protocols, cv=3, groups=groups, dataset="toy"
+    )
+    assert list(results.columns) == RESULT_COLUMNS
+    n_settings = 7 + 3 + 2  # conditions + rates + label fractions
+    assert len(results) == 2 * 3 * n_settings * 3  # methods x folds x settings x metrics
+    assert set(results["metric"]) == {"WA", "UA", "macro_F1"}
+    assert set(results["dataset"]) == {"toy"}
+    assert results["value"].between(0, 1).all()
+    assert (results["fit_time"] > 0).all() and (results["predict_time"] > 0).all()
+    # One fit per (method, fold, training data): protocols that train on the observed
+    # rows share it, so every row of such a group reports the same fit_time.
+    fits = results.groupby(["method", "fold", "train_setting"])["fit_time"].nunique()
+    assert (fits == 1).all()
+    observed_fit = results[results["train_setting"].isin(["observed", "labels=1.0"])]
+    assert (observed_fit.groupby(["method", "fold"])["fit_time"].nunique() == 1).all()
+    # The model is good on the full condition and worse with a single modality.
+    ua = results[(results["metric"] == "UA") & (results["method"] == "impute+logreg")]
+    by_setting = ua.groupby("setting")["value"].mean()
+    assert by_setting["m0+m1+m2"] > 0.6 > by_setting[["m0", "m1", "m2"]].min()
+
+
+def test_unlabelled_rows_are_dropped_for_supervised_and_kept_for_semi_supervised():
+    X, y, groups = make_problem()
+    estimators = {
+        "logreg": make_pipeline(SimpleImputer(), LogisticRegression(max_iter=200)),
+        "self_training": make_pipeline(
+            SimpleImputer(), SelfTrainingClassifier(LogisticRegression(max_iter=200), max_iter=2)
+        ),
+    }
+    results = run_study(
+        estimators, X, y, SIZES, protocols=LabelFractions([0.2]), cv=2, groups=groups
+    )
+    sizes = results.groupby("method")[["n_train", "n_labelled"]].first()
+    assert sizes.loc["logreg", "n_train"] == sizes.loc["logreg", "n_labelled"] == 6
+    assert sizes.loc["self_training", "n_train"] == 30 > sizes.loc["self_training", "n_labelled"]
+    forced = run_study(
+        estimators, X, y, SIZES, protocols=LabelFractions([0.2]), cv=2, groups=groups,
+        unlabelled={"self_training": "drop"},
+    )
+    assert (forced["n_train"] == 6).all()
+
+
+def test_parallel_run_gives_the_sequential_numbers():
+    X, y, groups = make_problem()
+    protocols = [FixedConditions([("m0",), ("m1", "m2")]), MissingRates([0.3], train_missing=0.2)]
+    kwargs = {"protocols": protocols, "cv": 2, "groups": groups, "random_state": 7}
+    sequential = run_study(cheap_models(), X, y, SIZES, **kwargs)
+    parallel = run_study(cheap_models(), X, y, SIZES, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(values_only(sequential), values_only(parallel))
+
+
+def test_dask_local_cluster_gives_the_sequential_numbers():
+    pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    X, y, groups = make_problem()
+    kwargs = {"protocols": MissingRates([0.0, "max"]), "cv": 2, "groups": groups}
+    sequential = run_study(cheap_models(), X, y, SIZES, **kwargs)
+    # run_study starts a two-process LocalCluster (one thread each) and closes it.
+    on_dask = run_study(cheap_models(), X, y, SIZES, backend="dask", **kwargs)
+    pd.testing.assert_frame_equal(values_only(sequential), values_only(on_dask))
+
+
+def test_dask_backend_without_dask_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import now raises ImportError
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(ImportError, match="pip install"):
+        run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, backend="dask")
+
+
+def test_error_score_records_failures():
+    X, y, _ = make_problem(n=12)
+    failing = make_pipeline(LogisticRegression())  # no imputer: NaN input fails
+    with pytest.warns(UserWarning, match="failed"):
+        results = run_study(
+            {"no_imputer": failing}, X, y, SIZES, cv=2,
+            protocols=FixedConditions([("m0",)]), error_score=np.nan,
+        )
+    assert results["value"].isna().all()
+    with pytest.raises(ValueError):
+        run_study({"no_imputer": failing}, X, y, SIZES, cv=2, protocols=FixedConditions([("m0",)]))
+
+
+def test_protocol_names_must_be_unique():
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(ValueError, match="unique"):
+        run_study({"m": NanPatternRecorder()}, X, y, SIZES, protocols=[MissingRates(), MissingRates()])
+
+
+# --------------------------------------------------------------------------- #
+# Reports
+# --------------------------------------------------------------------------- #
+def test_summarize_pivot_and_markdown():
+    results = pd.DataFrame(
+        {
+            "method": ["a"] * 4 + ["b"] * 4,
+            "protocol": "p",
+            "setting": ["full", "full", "v", "v"] * 2,
+            "fold": [0, 1] * 4,
+            "metric": "UA",
+            "value": [0.8, 0.6, 0.5, 0.5, 0.9, 0.7, 0.4, 0.6],
+            "fit_time": 1.0,
+        }
+    )
+    summary = summarize(results)
+    assert list(summary.columns) == ["method", "protocol", "setting", "metric", "mean", "std", "n_folds", "fit_time"]
+    row = summary[(summary["method"] == "a") & (summary["setting"] == "full")].iloc[0]
+    assert row["mean"] == pytest.approx(0.7) and row["std"] == pytest.approx(np.std([0.8, 0.6], ddof=1))
+    assert row["n_folds"] == 2
+    table = pivot_summary(summary, digits=2)
+    assert list(table.columns) == ["method", "full", "v"]
+    assert table.iloc[0].tolist() == ["a", "0.70 ± 0.14", "0.50 ± 0.00"]
+    markdown = to_markdown(table)
+    lines = markdown.strip().split("\n")
+    assert lines[0] == "| method | full | v |"
+    assert lines[1] == "| :--- | :--- | :--- |"
+    assert lines[3] == "| b | 0.80 ± 0.14 | 0.50 ± 0.14 |"
+    numeric = to_markdown(summary[["method", "mean"]].head(1), floatfmt=".1f")
+    assert numeric.split("\n")[1:3] == ["| :--- | ---: |", "| a | 0.7 |"]
