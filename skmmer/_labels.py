@@ -33,7 +33,6 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
         classes, or if a string array contains ``"-1"``.
     """
     y = np.asarray(y)
-    check_classification_targets(y)
     if y.dtype.kind in "US" and np.any(y.astype(str) == "-1"):
         raise ValueError(
             "y is an array of strings that contains '-1'. To mark unlabelled rows with string "
@@ -46,6 +45,7 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
             "y has no labelled rows: every label is -1 (unlabelled). A classifier needs labelled "
             "rows of at least two classes."
         )
+    check_classification_targets(y[labelled])  # -1 mixed with strings can't be sorted
     classes = np.unique(y[labelled])
     if len(classes) < 2:
         raise ValueError(

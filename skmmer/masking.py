@@ -30,7 +30,7 @@ np.True_
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from math import comb
 from typing import Literal
 
