@@ -1,0 +1,301 @@
+"""Cross-validation splits for missing-modality studies.
+
+Emotion corpora are recorded by speakers in sessions, so a row's group (its
+speaker or session) must never be on both sides of a split; MOSI-style
+corpora come with a fixed train/test split. :func:`make_splitter` picks the
+splitter, :class:`FixedSplit` wraps a given split, and :class:`LabelledSplit`
+keeps unlabelled rows (``y == -1``) out of every test fold.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
+from sklearn.utils.multiclass import type_of_target
+
+from skmmer._random import seed_from_random_state
+from skmmer.metrics import _take_rows, _tidy_object_labels, is_labelled
+
+__all__ = ["FixedSplit", "LabelledSplit", "make_folds", "make_splitter"]
+
+_LEAVE_ONE_GROUP_OUT = ("logo", "leave_one_group_out")
+
+
+def _as_index_array(indices, name: str) -> np.ndarray:
+    """Integer row indices from integer indices or a boolean mask."""
+    array = np.asarray(indices)
+    if array.dtype == bool:
+        return np.flatnonzero(array)
+    if array.size and array.dtype.kind not in "iu":
+        raise ValueError(f"FixedSplit: {name} indices must be integers or a boolean mask.")
+    return array.astype(np.intp).ravel()
+
+
+class FixedSplit:
+    """A predefined split (or several), usable wherever scikit-learn takes ``cv``.
+
+    Parameters
+    ----------
+    split : dict or sequence of (train, test) pairs
+        A dict with ``"train"`` and ``"test"`` row indices (or boolean masks),
+        as shipped with CMU-MOSI; a ``"valid"`` entry, if any, is ignored
+        (add it to ``"train"`` yourself if it should be trained on). Or a list
+        of ``(train, test)`` pairs, one per fold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.model_selection import FixedSplit
+    >>> cv = FixedSplit({"train": [0, 1, 2], "test": [3, 4]})
+    >>> [(train.tolist(), test.tolist()) for train, test in cv.split(np.zeros((5, 1)))]
+    [([0, 1, 2], [3, 4])]
+    """
+
+    def __init__(self, split):
+        self.folds = self._parse(split)
+
+    @staticmethod
+    def _parse(split) -> list[tuple[np.ndarray, np.ndarray]]:
+        if isinstance(split, Mapping):
+            if "train" not in split or "test" not in split:
+                raise ValueError("FixedSplit: a dict split needs 'train' and 'test' entries.")
+            pairs = [(split["train"], split["test"])]
+        elif isinstance(split, Sequence) and not isinstance(split, str):
+            pairs = list(split)
+        else:
+            raise TypeError("FixedSplit: give a dict with 'train'/'test' or a list of pairs.")
+        folds = []
+        for train, test in pairs:
+            train = _as_index_array(train, "train")
+            test = _as_index_array(test, "test")
+            if np.intersect1d(train, test).size:
+                raise ValueError("FixedSplit: a row is in both the train and the test indices.")
+            folds.append((train, test))
+        if not folds:
+            raise ValueError("FixedSplit: no fold given.")
+        return folds
+
+    def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield the given ``(train, test)`` index pairs."""
+        n_samples = None if X is None else len(X)
+        for train, test in self.folds:
+            if n_samples is not None and max(train.max(initial=-1), test.max(initial=-1)) >= n_samples:
+                raise ValueError(f"FixedSplit: an index is out of range for {n_samples} rows.")
+            yield train.copy(), test.copy()
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Number of folds."""
+        return len(self.folds)
+
+    def __repr__(self) -> str:
+        return f"FixedSplit(<{len(self.folds)} fold(s)>)"
+
+
+def _is_classification_target(y) -> bool:
+    if y is None:
+        return False
+    y = np.asarray(y)
+    y_labelled = y[is_labelled(y)]
+    if y_labelled.dtype == object:
+        y_labelled = _tidy_object_labels(y_labelled)
+    return y_labelled.size > 0 and type_of_target(y_labelled) in ("binary", "multiclass")
+
+
+def make_splitter(cv=5, *, y=None, groups=None, shuffle: bool = True, random_state=0):
+    """Pick a cross-validation splitter that respects groups and classes.
+
+    Parameters
+    ----------
+    cv : int, "logo", dict, list of pairs or splitter, default=5
+        An int: that many folds, ``StratifiedGroupKFold`` when ``groups`` are
+        given and ``y`` holds classes, ``GroupKFold`` for groups and a
+        continuous ``y``, ``StratifiedKFold`` without groups, ``KFold`` for a
+        continuous ``y`` without groups. ``"logo"``: ``LeaveOneGroupOut``
+        (leave-one-session-out on IEMOCAP, say). A dict with
+        ``"train"``/``"test"`` indices or a list of ``(train, test)`` pairs:
+        :class:`FixedSplit`. Anything with a ``split`` method is returned as is.
+    y : array-like of shape (n_samples,), default=None
+        Targets; ``-1`` rows are left out when deciding whether ``y`` holds
+        classes.
+    groups : array-like of shape (n_samples,), default=None
+        Group of each row (speaker, session).
+    shuffle : bool, default=True
+        Shuffle before splitting (``GroupKFold`` and ``"logo"`` are never
+        shuffled).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the shuffling.
+
+    Returns
+    -------
+    splitter
+        An object with ``split(X, y, groups)`` and ``get_n_splits``.
+
+    Examples
+    --------
+    >>> from skmmer.model_selection import make_splitter
+    >>> make_splitter(5, y=[0, 1] * 10, groups=list(range(4)) * 5)
+    StratifiedGroupKFold(n_splits=5, random_state=0, shuffle=True)
+    >>> make_splitter(3, y=[0, 1] * 10)
+    StratifiedKFold(n_splits=3, random_state=0, shuffle=True)
+    """
+    if cv is None:
+        cv = 5
+    if isinstance(cv, str):  # before the `split` test: str has a split method too
+        if cv.lower() not in _LEAVE_ONE_GROUP_OUT:
+            raise ValueError(f"cv={cv!r}: the only string accepted is 'logo' (LeaveOneGroupOut).")
+        if groups is None:
+            raise ValueError("cv='logo' (LeaveOneGroupOut) needs groups.")
+        return LeaveOneGroupOut()
+    if hasattr(cv, "split"):
+        return cv
+    if isinstance(cv, (Mapping, Sequence)):
+        return FixedSplit(cv)
+    if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
+        raise ValueError(f"cv must be an int >= 2, 'logo', a split or a splitter; got {cv!r}.")
+    seed = seed_from_random_state(random_state) if shuffle else None
+    stratify = _is_classification_target(y)
+    if groups is not None:
+        if stratify:
+            return StratifiedGroupKFold(n_splits=int(cv), shuffle=shuffle, random_state=seed)
+        return GroupKFold(n_splits=int(cv))
+    if stratify:
+        return StratifiedKFold(n_splits=int(cv), shuffle=shuffle, random_state=seed)
+    return KFold(n_splits=int(cv), shuffle=shuffle, random_state=seed)
+
+
+class LabelledSplit:
+    """Split the labelled rows only and give the unlabelled ones to training.
+
+    Stratifying splitters would otherwise count ``-1`` as a class and put
+    unlabelled rows into test folds, where they cannot be scored. Here the
+    wrapped splitter sees only the labelled rows (so it stratifies on the real
+    classes); every unlabelled row joins the training side of each fold,
+    except those whose group is in that fold's test side, which are left
+    out of the fold (a speaker must not leak from test into training).
+
+    Parameters
+    ----------
+    cv : int, "logo" or splitter, default=5
+        Splitter for the labelled rows, as in :func:`make_splitter` (which
+        picks it once ``y`` and ``groups`` are known).
+    shuffle : bool, default=True
+        Passed to :func:`make_splitter`.
+    random_state : int, RandomState instance or None, default=0
+        Passed to :func:`make_splitter`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.model_selection import LabelledSplit
+    >>> y = np.array([0, 1, 0, 1, -1, -1, 0, 1])
+    >>> for train, test in LabelledSplit(2).split(np.zeros((8, 1)), y):
+    ...     assert (y[test] != -1).all() and {4, 5} <= set(train.tolist())
+    """
+
+    def __init__(self, cv=5, *, shuffle: bool = True, random_state=0):
+        self.cv = cv
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def _labelled_splitter(self, y, groups):
+        return make_splitter(
+            self.cv, y=y, groups=groups, shuffle=self.shuffle, random_state=self.random_state
+        )
+
+    def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield ``(train, test)`` row indices; test rows are all labelled."""
+        y = np.asarray(y)
+        labelled = is_labelled(y)
+        labelled_rows = np.flatnonzero(labelled)
+        unlabelled_rows = np.flatnonzero(~labelled)
+        y_labelled = y[labelled_rows]
+        if y_labelled.dtype == object:
+            y_labelled = _tidy_object_labels(y_labelled)
+        groups = None if groups is None else np.asarray(groups)
+        groups_labelled = None if groups is None else groups[labelled_rows]
+        X_labelled = None if X is None else _take_rows(X, labelled_rows)
+        splitter = self._labelled_splitter(y_labelled, groups_labelled)
+        for train, test in splitter.split(X_labelled, y_labelled, groups_labelled):
+            train, test = labelled_rows[train], labelled_rows[test]
+            extra = unlabelled_rows
+            if groups is not None:
+                extra = extra[~np.isin(groups[extra], groups[test])]
+            yield np.sort(np.concatenate([train, extra])), test
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """Number of folds (``"logo"`` needs ``y`` and ``groups``)."""
+        if y is None:
+            return self._labelled_splitter(None, groups).get_n_splits(X, y, groups)
+        labelled = is_labelled(np.asarray(y))
+        groups_labelled = None if groups is None else np.asarray(groups)[labelled]
+        splitter = self._labelled_splitter(np.asarray(y)[labelled], groups_labelled)
+        return splitter.get_n_splits(None, None, groups_labelled)
+
+    def __repr__(self) -> str:
+        return f"LabelledSplit(cv={self.cv!r}, shuffle={self.shuffle}, random_state={self.random_state!r})"
+
+
+def _warn_on_shared_groups(folds, groups) -> None:
+    if groups is None:
+        return
+    groups = np.asarray(groups)
+    for k, (train, test) in enumerate(folds):
+        shared = np.intersect1d(groups[train], groups[test])
+        if shared.size:
+            warnings.warn(
+                f"Fold {k}: groups {shared[:5].tolist()} are in both train and test; results "
+                "will be optimistic for unseen speakers/sessions.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def make_folds(cv, X, y, groups=None, *, random_state=0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The list of ``(train, test)`` index pairs a study runs on.
+
+    A dict, a list of pairs or a :class:`FixedSplit` are used as given (a
+    warning says when a group is on both sides). Otherwise the splitter of
+    :func:`make_splitter` runs inside :class:`LabelledSplit`, so that test
+    folds hold labelled rows only and stratification ignores ``-1``.
+
+    Parameters
+    ----------
+    cv : int, "logo", dict, list of pairs or splitter
+        See :func:`make_splitter`.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    groups : array-like of shape (n_samples,), default=None
+    random_state : int, RandomState instance or None, default=0
+
+    Returns
+    -------
+    list of (ndarray, ndarray)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.model_selection import make_folds
+    >>> y = np.array([0, 1] * 6)
+    >>> groups = np.repeat([0, 1, 2, 3], 3)
+    >>> folds = make_folds(2, np.zeros((12, 2)), y, groups)
+    >>> all(not set(groups[tr]) & set(groups[te]) for tr, te in folds)
+    True
+    """
+    fixed = cv if isinstance(cv, FixedSplit) else None
+    if fixed is None and isinstance(cv, (Mapping, list, tuple)):
+        fixed = FixedSplit(cv)
+    if fixed is not None:
+        folds = list(fixed.split(X, y, groups))
+        _warn_on_shared_groups(folds, groups)
+        return folds
+    splitter = LabelledSplit(cv, random_state=random_state)
+    return list(splitter.split(X, y, groups))
