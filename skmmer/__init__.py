@@ -7,7 +7,14 @@ modality, and ``y == -1`` marks an unlabelled row.
 """
 
 from skmmer.fusion import MaskedFusionClassifier
+from skmmer.generative import MultiViewDGMClassifier
+from skmmer.semi_supervised import CrossModalMatchingClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["MaskedFusionClassifier", "__version__"]
+__all__ = [
+    "CrossModalMatchingClassifier",
+    "MaskedFusionClassifier",
+    "MultiViewDGMClassifier",
+    "__version__",
+]

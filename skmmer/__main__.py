@@ -23,7 +23,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skmmer.datasets import load_mfeat
 from skmmer.fusion import MaskedFusionClassifier
+from skmmer.generative import MultiViewDGMClassifier
 from skmmer.model_selection import MissingRates, run_study, summarize
+from skmmer.semi_supervised import CrossModalMatchingClassifier
 
 #: Missing rate of the training rows (whole modalities removed, one kept per row).
 TRAIN_MISSING_RATE = 0.3
@@ -38,6 +40,10 @@ def demo_estimators(random_state: int = 0) -> dict[str, object]:
     """
     return {
         "MaskedFusionClassifier": MaskedFusionClassifier(
+            modality_dropout=TRAIN_MISSING_RATE, random_state=random_state
+        ),
+        "MultiViewDGMClassifier": MultiViewDGMClassifier(random_state=random_state),
+        "CrossModalMatchingClassifier": CrossModalMatchingClassifier(
             modality_dropout=TRAIN_MISSING_RATE, random_state=random_state
         ),
         "mean impute + LogisticRegression": make_pipeline(
@@ -73,7 +79,9 @@ def run_demo(quick: bool = False, random_state: int = 0) -> pd.DataFrame:
     )
     estimators = _with_modalities(demo_estimators(random_state), modalities)
     if quick:
-        estimators["MaskedFusionClassifier"].set_params(max_epochs=5)
+        for estimator in estimators.values():
+            if "max_epochs" in estimator.get_params():
+                estimator.set_params(max_epochs=3)
         estimators["HistGradientBoosting (native NaN)"].set_params(max_iter=10)
     protocol = MissingRates(rates=list(TEST_MISSING_RATES), train_missing=TRAIN_MISSING_RATE)
     print(

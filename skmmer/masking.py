@@ -198,6 +198,21 @@ class ModalityDropout:
                 raise ValueError("scheme='subsets' supports at most 62 modalities.")
             self._bit_shifts = torch.arange(self.n_modalities, device=self.device)
 
+    @classmethod
+    def from_setting(cls, setting, n_modalities: int, device="cpu") -> ModalityDropout | None:
+        """The sampler for an estimator's ``modality_dropout`` parameter.
+
+        A float is a missing rate (``scheme="rate"``; 0 means no dropout and
+        gives None), ``"subsets"`` is MMIN's scheme.
+        """
+        if isinstance(setting, str):
+            if setting != "subsets":
+                raise ValueError(f"modality_dropout must be a rate or 'subsets', got {setting!r}.")
+            return cls(n_modalities, scheme="subsets", device=device)
+        if float(setting) == 0.0:
+            return None
+        return cls(n_modalities, scheme="rate", rate=float(setting), device=device)
+
     def __call__(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Keep mask (bool, same shape as ``observed``), a subset of ``observed``."""
         if self.scheme == "rate":

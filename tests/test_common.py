@@ -16,6 +16,10 @@ from skmmer.utils.estimator_checks import yield_masking_checks
 #: Small, fast settings per estimator that still learn the checks' toy problems.
 FAST_PARAMS = {
     "MaskedFusionClassifier": dict(max_epochs=40, hidden_dim=32, embed_dim=16, random_state=0),
+    "MultiViewDGMClassifier": dict(
+        max_epochs=15, learning_rate=5e-3, latent_dim=4, hidden_dims=(32,), n_samples=2, random_state=0
+    ),
+    "CrossModalMatchingClassifier": dict(max_epochs=40, hidden_dim=32, latent_dim=16, random_state=0),
 }
 
 #: Checks that cannot pass, each with the reason.

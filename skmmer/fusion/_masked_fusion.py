@@ -189,7 +189,9 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         )
 
     def _fit_module(self, data, generator) -> None:
-        self._dropout_sampler = _training_dropout(self.modality_dropout, self.n_modalities_, self.device_)
+        self._dropout_sampler = ModalityDropout.from_setting(
+            self.modality_dropout, self.n_modalities_, self.device_
+        )
         super()._fit_module(data, generator)
         self.n_embedding_features_ = self.module_.fused_dim
         del self._dropout_sampler
@@ -207,11 +209,3 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
     def _embed(self, module, batch) -> torch.Tensor:
         return module.fuse(batch["x"], batch["observed"])
 
-
-def _training_dropout(setting, n_modalities: int, device) -> ModalityDropout | None:
-    """The modality-dropout sampler for a ``modality_dropout`` parameter value."""
-    if setting == "subsets":
-        return ModalityDropout(n_modalities, scheme="subsets", device=device)
-    if float(setting) == 0.0:
-        return None
-    return ModalityDropout(n_modalities, scheme="rate", rate=float(setting), device=device)

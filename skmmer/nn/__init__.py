@@ -6,6 +6,16 @@ order (``x``), the observed-modality mask and, for classifiers, labels with
 """
 
 from skmmer.nn._blocks import ModalityEncoders, fuse_embeddings, masked_mean, mlp
+from skmmer.nn._kernels import gaussian_kernel_matrix, mean_pairwise_mmd, pairwise_mmd
 from skmmer.nn._losses import masked_cross_entropy
 
-__all__ = ["ModalityEncoders", "fuse_embeddings", "masked_cross_entropy", "masked_mean", "mlp"]
+__all__ = [
+    "ModalityEncoders",
+    "fuse_embeddings",
+    "gaussian_kernel_matrix",
+    "masked_cross_entropy",
+    "masked_mean",
+    "mean_pairwise_mmd",
+    "mlp",
+    "pairwise_mmd",
+]
