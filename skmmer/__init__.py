@@ -8,12 +8,15 @@ modality, and ``y == -1`` marks an unlabelled row.
 
 from skmmer.fusion import MaskedFusionClassifier
 from skmmer.generative import MultiViewDGMClassifier
+from skmmer.imagination import ImaginationClassifier, InvariantImagination
 from skmmer.semi_supervised import CrossModalMatchingClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CrossModalMatchingClassifier",
+    "ImaginationClassifier",
+    "InvariantImagination",
     "MaskedFusionClassifier",
     "MultiViewDGMClassifier",
     "__version__",

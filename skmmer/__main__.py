@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from skmmer.datasets import load_mfeat
 from skmmer.fusion import MaskedFusionClassifier
 from skmmer.generative import MultiViewDGMClassifier
+from skmmer.imagination import ImaginationClassifier, InvariantImagination
 from skmmer.model_selection import MissingRates, run_study, summarize
 from skmmer.semi_supervised import CrossModalMatchingClassifier
 
@@ -46,6 +47,8 @@ def demo_estimators(random_state: int = 0) -> dict[str, object]:
         "CrossModalMatchingClassifier": CrossModalMatchingClassifier(
             modality_dropout=TRAIN_MISSING_RATE, random_state=random_state
         ),
+        "InvariantImagination": InvariantImagination(random_state=random_state),
+        "ImaginationClassifier": ImaginationClassifier(random_state=random_state),
         "mean impute + LogisticRegression": make_pipeline(
             SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=2000)
         ),

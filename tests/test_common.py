@@ -20,6 +20,14 @@ FAST_PARAMS = {
         max_epochs=15, learning_rate=5e-3, latent_dim=4, hidden_dims=(32,), n_samples=2, random_state=0
     ),
     "CrossModalMatchingClassifier": dict(max_epochs=40, hidden_dim=32, latent_dim=16, random_state=0),
+    "InvariantImagination": dict(
+        max_epochs=10, learning_rate=1e-2, embed_dim=8, hidden_dim=16, latent_dim=4, n_blocks=1,
+        random_state=0,
+    ),
+    "ImaginationClassifier": dict(
+        max_epochs=10, learning_rate=1e-2, embed_dim=8, hidden_dim=16, latent_dim=4, n_blocks=1,
+        random_state=0,
+    ),
 }
 
 #: Checks that cannot pass, each with the reason.

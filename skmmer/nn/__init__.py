@@ -6,16 +6,25 @@ order (``x``), the observed-modality mask and, for classifiers, labels with
 """
 
 from skmmer.nn._blocks import ModalityEncoders, fuse_embeddings, masked_mean, mlp
-from skmmer.nn._kernels import gaussian_kernel_matrix, mean_pairwise_mmd, pairwise_mmd
-from skmmer.nn._losses import masked_cross_entropy
+from skmmer.nn._kernels import (
+    central_moment_discrepancy,
+    gaussian_kernel_matrix,
+    mean_pairwise_mmd,
+    modality_cmd,
+    pairwise_mmd,
+)
+from skmmer.nn._losses import masked_cross_entropy, masked_mse
 
 __all__ = [
     "ModalityEncoders",
+    "central_moment_discrepancy",
     "fuse_embeddings",
     "gaussian_kernel_matrix",
     "masked_cross_entropy",
     "masked_mean",
+    "masked_mse",
     "mean_pairwise_mmd",
     "mlp",
+    "modality_cmd",
     "pairwise_mmd",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -90,3 +91,63 @@ def mean_pairwise_mmd(
     pairs = (present.unsqueeze(2) & present.unsqueeze(1) & upper).to(mmd.dtype)
     mmd = mmd if mmd.dim() == 3 else mmd.unsqueeze(0)
     return (mmd * pairs).sum() / pairs.sum().clamp(min=1.0)
+
+
+# Central moment discrepancy (Zellinger et al., 2017), as IF-MMIN uses it.
+def _moments(h: torch.Tensor, weight: torch.Tensor, n_moments: int) -> torch.Tensor:
+    """Mean and central moments 2..K of ``h`` (n, d) over rows weighted by ``weight`` (n,).
+
+    Returns a (K, d) tensor. Rows of weight 0 do not count; with no row the
+    moments are 0 (the caller switches such a term off).
+    """
+    w = weight.to(h.dtype).unsqueeze(1)
+    total = w.sum().clamp(min=1.0)
+    mean = (w * h).sum(dim=0) / total
+    centred = h - mean
+    moments = [mean]
+    power = centred
+    for _ in range(2, n_moments + 1):
+        power = power * centred
+        moments.append((w * power).sum(dim=0) / total)
+    return torch.stack(moments)
+
+
+def _cmd_from_moments(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Sum over orders of the Euclidean distance between two moment stacks."""
+    return torch.linalg.vector_norm(a - b, dim=1).sum()
+
+
+def central_moment_discrepancy(
+    x: torch.Tensor, y: torch.Tensor, n_moments: int = 5
+) -> torch.Tensor:
+    """CMD between the row distributions of ``x`` (n, d) and ``y`` (m, d).
+
+    ``||E x - E y||_2 + sum_{k=2..K} ||c_k(x) - c_k(y)||_2`` with ``c_k`` the
+    element-wise k-th central moment over the rows. As in IF-MMIN, there is
+    no range normalization. Zero exactly when the first K moments agree.
+    """
+    wx = torch.ones(x.shape[0], device=x.device)
+    wy = torch.ones(y.shape[0], device=y.device)
+    return _cmd_from_moments(_moments(x, wx, n_moments), _moments(y, wy, n_moments))
+
+
+def modality_cmd(h: torch.Tensor, observed: torch.Tensor, n_moments: int = 5) -> torch.Tensor:
+    """Mean CMD over all pairs of modalities of the invariant features ``h`` (n, M, d).
+
+    The moments of modality ``m`` are taken over the rows where it is
+    observed, so a missing modality's zero embedding never enters them. A
+    pair counts only when both modalities are observed in at least two rows
+    of the batch (no host sync: the switch is a tensor).
+    """
+    n_modalities = h.shape[1]
+    if n_modalities < 2:
+        return h.sum() * 0.0
+    counts = observed.sum(dim=0)
+    moments = [_moments(h[:, m], observed[:, m], n_moments) for m in range(n_modalities)]
+    total = h.new_zeros(())
+    n_pairs = h.new_zeros(())
+    for i, j in itertools.combinations(range(n_modalities), 2):
+        active = ((counts[i] > 1) & (counts[j] > 1)).to(h.dtype)
+        total = total + active * _cmd_from_moments(moments[i], moments[j])
+        n_pairs = n_pairs + active
+    return total / n_pairs.clamp(min=1.0)
