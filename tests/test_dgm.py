@@ -9,16 +9,6 @@ from skmmer.generative import MultiViewDGMClassifier
 from skmmer.generative._dgm_network import MultiViewDGMNetwork
 from skmmer.masking import simulate_missing
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """These networks are tiny: one intra-op thread is much faster on a shared CPU."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 FAST = dict(latent_dim=4, hidden_dims=(32,), n_samples=3, max_epochs=30, random_state=0)
 SIZES = {"a": 6, "b": 5, "c": 4}
 
