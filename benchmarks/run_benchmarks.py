@@ -139,7 +139,7 @@ def write_plots(results: pd.DataFrame) -> None:
     ua = summarize(results)
     ua = ua[ua["metric"] == "UA"]
     for (protocol, dataset), block in ua.groupby(["protocol", "dataset"], sort=False):
-        fig, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = plt.subplots(figsize=(9, 4))
         key = varying_key(block)
         settings = list(dict.fromkeys(block[key]))
         positions = np.arange(len(settings))
@@ -157,7 +157,7 @@ def write_plots(results: pd.DataFrame) -> None:
             ax.set_xticks(positions, settings, rotation=30)
         ax.set_ylabel("balanced accuracy")
         ax.set_title(f"{dataset}: {protocol}")
-        ax.legend(fontsize=6, ncol=2)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         slug = f"{protocol}_{dataset}".replace(" ", "_").replace(",", "").replace("%", "pct")
         fig.savefig(RESULTS / f"{slug}.png", dpi=110)

@@ -1,0 +1,108 @@
+"""Speed and memory of every skmmer estimator on synthetic data.
+
+For each public estimator (default parameters, fixed epochs so that sizes
+compare): fit time and predict throughput as the number of rows grows
+(1k, 5k, 20k) and as the number of modalities grows (2, 4, 8 blocks of 32
+features), plus peak memory of the fit (resident set size, measured in a
+fresh process per fit so one fit's memory does not hide another's). GPU
+figures when a GPU is present, CPU otherwise; the device is in the table.
+
+Usage::
+
+    python benchmarks/bench_speed.py            # rows 1k/5k/20k, modalities 2/4/8
+    python benchmarks/bench_speed.py --quick    # rows 1k/5k, modalities 2/4
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+import skmmer
+
+RESULTS = Path(__file__).parent / "results" / "speed"
+EPOCHS = 10
+
+_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+import skmmer
+from skmmer.datasets import make_multimodal_classification
+name, n_rows, n_modalities, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+X, y, modalities = make_multimodal_classification(
+    n_samples=n_rows, modality_sizes=[32] * n_modalities, missing_rate=0.3, random_state=0)
+cls = getattr(skmmer, name)
+params = dict(modalities=modalities, random_state=0, early_stopping=False,
+              max_epochs=epochs, n_iter_no_change=10**6)
+est = cls(**params)
+start = time.perf_counter()
+est.fit(X, y) if hasattr(est, "predict") else est.fit(X)
+fit = time.perf_counter() - start
+start = time.perf_counter()
+est.predict(X) if hasattr(est, "predict") else est.transform(X)
+predict = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(dict(fit=fit, predict=predict, peak_mb=peak, device=str(est.device_))))
+"""
+
+
+def estimator_names() -> list[str]:
+    return [n for n in skmmer.__all__ if inspect.isclass(getattr(skmmer, n, None))]
+
+
+def measure(name: str, rows: int, modalities: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, name, str(rows), str(modalities), str(EPOCHS)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--estimators", nargs="+", default=None)
+    args = parser.parse_args(argv)
+    row_sizes = (1000, 5000) if args.quick else (1000, 5000, 20000)
+    modality_counts = (2, 4) if args.quick else (2, 4, 8)
+    names = args.estimators or estimator_names()
+
+    table = []
+    for name in names:
+        for rows, n_modalities in [(r, 3) for r in row_sizes] + [(2000, m) for m in modality_counts]:
+            result = measure(name, rows, n_modalities)
+            table.append((name, rows, n_modalities, result))
+            print(name, rows, n_modalities, result, file=sys.stderr, flush=True)
+
+    command = "python benchmarks/bench_speed.py" + (" --quick" if args.quick else "")
+    lines = [
+        "# Speed and peak memory",
+        "",
+        f"Command: `{command}`. Python {platform.python_version()}, torch {torch.__version__}, "
+        f"{platform.machine()}, {torch.get_num_threads()} torch threads by default; "
+        f"{EPOCHS} epochs per fit (early stopping off), synthetic data with 32 features per "
+        "modality and 30% of modality blocks missing.",
+        "",
+        "| estimator | rows | modalities | device | fit (s) | fit rows/s/epoch | predict rows/s | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, rows, n_modalities, r in table:
+        lines.append(
+            f"| {name} | {rows} | {n_modalities} | {r['device']} | {r['fit']:.2f} | "
+            f"{rows * EPOCHS / r['fit']:.0f} | {rows / r['predict']:.0f} | {r['peak_mb']:.0f} |"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
