@@ -1,6 +1,6 @@
 """
 Modality importance learned by a semi-supervised deep generative model
-=====================================================================
+======================================================================
 
 :class:`~skmmer.generative.MultiViewDGMClassifier` models every modality with
 its own decoder and infers the shared latent variable with a mixture of

@@ -1,0 +1,407 @@
+"""DiffusionImputer: conditional score-based imputation of missing modalities."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from skmmer._preprocessing import ModalityScaler
+from skmmer._random import make_generator, seeded
+from skmmer.base import TorchEstimatorBase
+from skmmer.impute._score_network import (
+    ConditionalDenoiser,
+    denoising_loss,
+    row_keys,
+    sample_missing,
+    training_sigmas,
+)
+from skmmer.masking import ModalityDropout, max_missing_rate
+
+__all__ = ["DiffusionImputer"]
+
+#: Rows (times draws) per sampler chunk: bounds the memory of one batched call.
+SAMPLE_CHUNK = 4096
+#: Training masks: expected fraction of a row's modalities hidden, as a fraction
+#: of the largest reachable rate (M - 1) / M.
+_HIDE_RATE_FRACTION = 0.6
+#: Probability that a training row hides all its observed entries (unconditional model).
+_P_UNCONDITIONAL = 0.1
+#: Rows that hide no whole block hide each known entry with a rate ~ U(low, high).
+_ENTRY_RATE_RANGE = (0.05, 0.7)
+
+
+class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBase):
+    """Impute missing modalities by conditional score-based diffusion, with draws.
+
+    An utterance-level variant of IMDer (Wang et al., 2023). One
+    mask-conditioned denoising network learns, for **any** missing pattern,
+    the distribution of the hidden entries of a row given its visible
+    entries: in every training batch a random subset of each row's observed
+    modalities is hidden (or, in rows that keep all their blocks, a random
+    subset of its entries, or, with probability 0.1, everything, which
+    trains the unconditional model) and the network learns to denoise the
+    hidden entries at random noise levels conditioned on the rest (denoising
+    score matching). Training needs no labels and no complete rows: ``y`` is
+    ignored and every observed block counts.
+
+    ``transform`` fills every missing block, and every NaN feature inside an
+    observed block, by solving the reverse process conditioned on the
+    row's visible values; observed entries are copied from the input bit
+    for bit. ``sample`` returns several draws, from which per-entry
+    uncertainty (intervals, variances) follows.
+
+    Parameters
+    ----------
+    modalities : None, list of int or dict, default=None
+        Column blocks of ``X``: a list of block sizes in column order, a dict
+        ``name -> size`` (column order), a dict ``name -> column indices`` or,
+        for a DataFrame, ``name -> column names``. ``None``: one block (only
+        feature-level imputation is then possible).
+    hidden_dim : int, default=128
+        Width of the denoising network.
+    n_layers : int, default=2
+        Number of residual FiLM blocks of the network.
+    schedule : {"edm", "ve"}, default="edm"
+        Noise schedule and sampler. ``"edm"``: log-normal training noise
+        levels, EDM preconditioning and Heun's deterministic probability-flow
+        ODE solver on the Karras grid (``2 * n_steps - 1`` network calls per
+        draw). ``"ve"``: IMDer's variance-exploding SDE (sigma = 25) with
+        uniform training times and the Euler-Maruyama reverse-SDE sampler
+        (``n_steps`` calls). See Notes.
+    n_steps : int, default=12
+        Solver steps per draw.
+    n_draws : int, default=1
+        Draws averaged by :meth:`transform`: 1 returns one draw from the
+        conditional distribution (a proper single imputation); more returns
+        the mean of the draws (closer to the conditional mean, so a lower
+        squared error, at ``n_draws`` times the cost). :meth:`sample`
+        returns the draws themselves.
+    max_epochs : int, default=200
+        Maximum number of passes over the training rows.
+    batch_size : int, default=128
+        Rows per optimisation step.
+    learning_rate : float, default=1e-3
+        Adam step size.
+    weight_decay : float, default=0.0
+        Adam L2 penalty.
+    early_stopping : "auto" or bool, default="auto"
+        Hold out ``validation_fraction`` of the rows, stop when their
+        denoising loss (fixed masks and noise) stops improving and restore
+        the best weights. ``"auto"`` enables it from 1000 training rows.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out for early stopping.
+    n_iter_no_change : int, default=20
+        Epochs without an improvement larger than ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, batch order, training masks and the sampler;
+        with an int, ``fit`` and ``transform`` are repeatable.
+    verbose : int, default=0
+        Progress bar over epochs with the current losses when > 0.
+
+    Attributes
+    ----------
+    modalities_ : dict of str to ndarray
+        Column indices of each modality block, in modality order.
+    n_modalities_ : int
+        Number of modalities.
+    n_features_in_ : int
+        Number of columns of ``X``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+    scaler_ : ModalityScaler
+        Per-feature means and scales learned on the observed entries; the
+        network works in these standardized units.
+    module_ : torch.nn.Module
+        The trained denoising network.
+    device_ : torch.device
+        The device it ran on.
+    history_ : list of dict
+        Per-epoch training loss (``loss``, ``denoising``) and, with early
+        stopping, ``valid_loss``.
+    n_epochs_ : int
+        Epochs run.
+    best_epoch_ : int
+        Epoch whose weights were kept.
+    stop_reason_ : str
+        Why training stopped.
+
+    See Also
+    --------
+    sklearn.impute.IterativeImputer : chained regression imputation.
+    skmmer.masking.simulate_missing : remove modalities at random for evaluation.
+
+    Notes
+    -----
+    **Randomness per row.** The sampler's random numbers for a row are a
+    counter-based hash of ``(random_state, the row's exact values, draw,
+    solver step, feature)`` (SplitMix64 mixing, Box-Muller), not draws from
+    a sequential generator. A row's imputation is therefore the same
+    whatever the other rows, their order or the chunk size, and two
+    identical rows get identical draws. The default sampler is a
+    deterministic ODE, so the initial noise is its only randomness.
+
+    **Schedule and steps.** On MOSI (one block hidden in held-out rows,
+    RMSE of one draw in standardized units, 10 draws for 90% coverage;
+    ``benchmarks/bench_diffusion.py``, results in
+    ``benchmarks/results/diffusion/``): EDM with Heun, 12 steps (23
+    network calls): RMSE 1.277, coverage 0.85; 8 steps: 1.330; 20 steps:
+    1.260 at twice the cost; 4 steps: 1.74. IMDer's VE SDE with
+    Euler-Maruyama: 1.438 / 1.332 / 1.325 / 1.331 at 10 / 25 / 50 / 100
+    steps, coverage 0.77-0.83, 100 steps taking 26 times as long as EDM
+    with 12. Hence ``schedule="edm"``, ``n_steps=12``.
+
+    **Single draw or mean.** A draw carries the conditional spread, so its
+    squared error is about twice that of the conditional mean; for point
+    imputation (RMSE, a downstream classifier) use ``n_draws`` of 10 or
+    more, for multiple imputation use :meth:`sample`.
+
+    **Conditioning.** The network gets the visible values (zero where
+    hidden), the per-feature visibility mask and the noisy hidden values; so
+    one network serves every pattern of missing blocks and missing entries,
+    and rows with different patterns are imputed in one batched call.
+    IMDer's refinement network is not included.
+
+    References
+    ----------
+    .. [1] Y. Wang, Y. Li and Z. Cui, "Incomplete Multimodality-Diffused
+       Emotion Recognition", NeurIPS 2023.
+    .. [2] T. Karras, M. Aittala, T. Aila and S. Laine, "Elucidating the
+       Design Space of Diffusion-Based Generative Models", NeurIPS 2022.
+    .. [3] Y. Song et al., "Score-Based Generative Modeling through
+       Stochastic Differential Equations", ICLR 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.impute import DiffusionImputer
+    >>> rng = np.random.RandomState(0)
+    >>> a = rng.normal(size=(300, 3))
+    >>> X = np.hstack([a, 2 * a])          # block "b" is a function of block "a"
+    >>> X[:50, 3:] = np.nan                # block "b" missing in 50 rows
+    >>> imp = DiffusionImputer(modalities={"a": 3, "b": 3}, hidden_dim=64,
+    ...                        max_epochs=60, random_state=0)
+    >>> X_filled = imp.fit_transform(X)
+    >>> bool(np.isnan(X_filled).any())
+    False
+    >>> imp.sample(X[:5], n_draws=4).shape
+    (4, 5, 6)
+    """
+
+    _parameter_constraints: dict = {
+        **TorchEstimatorBase._engine_constraints,
+        "hidden_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 0, None, closed="left")],
+        "schedule": [StrOptions({"edm", "ve"})],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_draws": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        modalities=None,
+        *,
+        hidden_dim=128,
+        n_layers=2,
+        schedule="edm",
+        n_steps=12,
+        n_draws=1,
+        max_epochs=200,
+        batch_size=128,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        n_iter_no_change=20,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.modalities = modalities
+        self.hidden_dim = hidden_dim
+        self.n_layers = n_layers
+        self.schedule = schedule
+        self.n_steps = n_steps
+        self.n_draws = n_draws
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ #
+    # Fit
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y=None):
+        """Learn the conditional denoiser from the observed entries of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features; a modality block that is all NaN in a row is missing,
+            a NaN elsewhere is a missing feature.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        self._validate_params()
+        X = self._validate_X(X, reset=True)
+        self.scaler_ = ModalityScaler(self._layout).fit(X)
+        values, observed = self.scaler_.transform(X)
+        known = ~np.isnan(X[:, self.scaler_.order])
+        self._start_fit(len(X), None)
+        with seeded(self._seed, self.device_):
+            generator = make_generator(self._seed, self.device_)
+            data = self._tensors(values, observed, known=known)
+            self._fit_module(data, generator)
+        return self
+
+    def _build_module(self) -> ConditionalDenoiser:
+        return ConditionalDenoiser(
+            self._layout.n_features, hidden_dim=self.hidden_dim, n_layers=self.n_layers
+        )
+
+    def _fit_module(self, data, generator) -> None:
+        m = self.n_modalities_
+        self._dropout_sampler = ModalityDropout(
+            m, scheme="rate", rate=_HIDE_RATE_FRACTION * max_missing_rate(m), device=self.device_
+        )
+        owner = np.repeat(np.arange(m), self._layout.sizes)
+        self._feature_owner = torch.from_numpy(owner).to(self.device_)
+        try:
+            super()._fit_module(data, generator)
+        finally:
+            del self._dropout_sampler, self._feature_owner
+
+    def _training_masks(self, batch, generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """(visible, target) feature masks of one batch: what to condition on, what to learn."""
+        observed, known = batch["observed"], batch["known"]
+        n, device = observed.shape[0], observed.device
+        keep = self._dropout_sampler(observed, generator)
+        hidden_block = (observed & ~keep)[:, self._feature_owner]
+        low, high = _ENTRY_RATE_RANGE
+        entry_rate = low + (high - low) * torch.rand(n, 1, generator=generator, device=device)
+        hidden_entry = torch.rand(known.shape, generator=generator, device=device) < entry_rate
+        block_rows = hidden_block.any(dim=1, keepdim=True)
+        hidden = torch.where(block_rows, hidden_block, hidden_entry)
+        unconditional = torch.rand(n, 1, generator=generator, device=device) < _P_UNCONDITIONAL
+        hidden = hidden | unconditional
+        return known & ~hidden, known & hidden
+
+    def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
+        x = batch["x"]
+        visible, target = self._training_masks(batch, generator)
+        sigma = training_sigmas(x.shape[0], self.schedule, generator, x.device)
+        noise = torch.randn(x.shape, generator=generator, device=x.device)
+        return {"denoising": denoising_loss(module, x, visible, target, sigma, noise)}
+
+    # ------------------------------------------------------------------ #
+    # Imputation
+    # ------------------------------------------------------------------ #
+    def _draws(self, X: np.ndarray, n_draws: int) -> np.ndarray:
+        """(n_draws, n_samples, n_features) float64 draws, observed entries copied from X."""
+        values, _ = self.scaler_.transform(X)
+        order = self.scaler_.order
+        missing = np.isnan(X)
+        out = np.repeat(X[None], n_draws, axis=0)
+        rows = np.flatnonzero(missing.any(axis=1))
+        if rows.size == 0:
+            return out
+        keys = row_keys(X[rows], self._seed)
+        cond = torch.from_numpy(values[rows]).to(self.device_)
+        visible = torch.from_numpy(~missing[rows][:, order]).to(self.device_)
+        self.module_.eval()
+        chunk = max(1, SAMPLE_CHUNK)
+        with torch.inference_mode():
+            for draw in range(n_draws):
+                parts = []
+                for start in range(0, rows.size, chunk):
+                    stop = start + chunk
+                    sampled = sample_missing(
+                        self.module_,
+                        cond[start:stop],
+                        visible[start:stop],
+                        keys[start:stop],
+                        draw,
+                        n_steps=self.n_steps,
+                        schedule=self.schedule,
+                    )
+                    parts.append(sampled.double().cpu().numpy())
+                imputed = self.scaler_.inverse_transform(np.concatenate(parts))
+                block = out[draw, rows]
+                block[missing[rows]] = imputed[missing[rows]]
+                out[draw, rows] = block
+        return out
+
+    def sample(self, X, n_draws=10) -> np.ndarray:
+        """Draws from the conditional distribution of the missing entries.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to impute, with NaN for missing blocks or entries.
+        n_draws : int, default=10
+            Number of draws.
+
+        Returns
+        -------
+        draws : ndarray of float64, shape (n_draws, n_samples, n_features)
+            ``draws[k]`` is the ``k``-th imputation of ``X``: observed entries
+            equal those of ``X``, missing ones are filled. ``transform`` with
+            ``n_draws=k`` returns the mean of the first ``k`` draws, and
+            ``np.quantile(draws, [0.05, 0.95], axis=0)`` gives per-entry 90%
+            intervals.
+        """
+        check_is_fitted(self, "module_")
+        if not isinstance(n_draws, Integral) or isinstance(n_draws, bool) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
+        X = self._validate_X(X, reset=False)
+        return self._draws(X, int(n_draws))
+
+    def transform(self, X) -> np.ndarray:
+        """Fill every missing block and missing entry; observed entries unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows to impute.
+
+        Returns
+        -------
+        X_imputed : ndarray of float64, shape (n_samples, n_features)
+            One draw (``n_draws=1``) or the mean of ``n_draws`` draws, in the
+            original units; no NaN.
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate_X(X, reset=False)
+        draws = self._draws(X, self.n_draws)
+        if self.n_draws == 1:
+            return draws[0]
+        out = draws.mean(axis=0)
+        observed = ~np.isnan(X)
+        out[observed] = X[observed]  # exact copy, not a mean of identical values
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags

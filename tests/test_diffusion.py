@@ -1,0 +1,197 @@
+"""Tests of DiffusionImputer: conditioning, observed values, draws, calibration, pipelines."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from skmmer.impute import DiffusionImputer
+from skmmer.impute._score_network import row_keys, row_normal
+
+FAST = dict(hidden_dim=64, n_layers=2, max_epochs=80, batch_size=64, n_steps=8, random_state=0)
+
+
+def _functional_data(n=600, seed=0):
+    """Block "b" is a deterministic nonlinear function of block "a"; "c" is noise."""
+    rng = np.random.RandomState(seed)
+    a = rng.normal(size=(n, 4))
+    W = rng.normal(size=(4, 3))
+    b = np.tanh(a @ W) * 2.0 + 5.0
+    c = rng.normal(size=(n, 2))
+    return np.hstack([a, b, c]), {"a": 4, "b": 3, "c": 2}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """Small networks: one thread is faster than two on a shared 2-core machine."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, modalities = _functional_data()
+    X_train = X[:500].copy()
+    rng = np.random.RandomState(1)
+    X_train[rng.rand(500) < 0.2, 4:7] = np.nan  # some rows miss block b in training
+    return DiffusionImputer(modalities=modalities, **FAST).fit(X_train), X[500:]
+
+
+def test_conditioning_recovers_a_function_of_the_observed_block(fitted):
+    imp, X_test = fitted
+    X_miss = X_test.copy()
+    X_miss[:, 4:7] = np.nan
+    truth = X_test[:, 4:7]
+    scale = truth.std(axis=0)
+    mean_err = np.sqrt((((truth.mean(axis=0) - truth) / scale) ** 2).mean())
+    assert mean_err > 0.9
+    one_draw = imp.transform(X_miss)
+    err_one = np.sqrt((((one_draw[:, 4:7] - truth) / scale) ** 2).mean())
+    try:
+        mean_of_draws = imp.set_params(n_draws=5).transform(X_miss)
+    finally:
+        imp.set_params(n_draws=1)
+    err_mean = np.sqrt((((mean_of_draws[:, 4:7] - truth) / scale) ** 2).mean())
+    assert err_one < 0.7 * mean_err, (err_one, mean_err)
+    assert err_mean < 0.4 * mean_err, (err_mean, mean_err)
+    assert err_mean < err_one
+
+
+def test_condition_is_used(fitted):
+    """The same hidden block imputed from different observed blocks must differ."""
+    imp, X_test = fitted
+    X_miss = X_test[:50].copy()
+    X_miss[:, 4:7] = np.nan
+    X_swapped = X_miss.copy()
+    X_swapped[:, :4] = X_miss[::-1, :4]
+    out_swapped = imp.transform(X_swapped)[:, 4:7]
+    truth = X_test[:50, 4:7]
+    # the imputations follow block a: they match the truth of the rows a came from
+    follows = np.corrcoef(out_swapped.ravel(), truth[::-1].ravel())[0, 1]
+    ignores = np.corrcoef(out_swapped.ravel(), truth.ravel())[0, 1]
+    assert follows > 0.7 and follows > ignores + 0.3, (follows, ignores)
+
+
+def test_observed_values_bit_for_bit_and_no_nan(fitted):
+    imp, X_test = fitted
+    X_miss = X_test.copy()
+    X_miss[::2, 4:7] = np.nan
+    X_miss[1::4, :4] = np.nan
+    X_miss[3, 0] = np.nan  # feature-level NaN
+    X_miss[5] = np.nan  # nothing observed
+    out = imp.transform(X_miss)
+    observed = ~np.isnan(X_miss)
+    assert out.dtype == np.float64
+    assert np.array_equal(out[observed], X_miss[observed])
+    assert np.isfinite(out).all()
+    draws = imp.sample(X_miss, n_draws=3)
+    assert np.isfinite(draws).all()
+    assert all(np.array_equal(d[observed], X_miss[observed]) for d in draws)
+
+
+def test_sample_shapes_and_repeatability(fitted):
+    imp, X_test = fitted
+    X_miss = X_test[:20].copy()
+    X_miss[:, 7:] = np.nan
+    draws = imp.sample(X_miss, n_draws=5)
+    assert draws.shape == (5, 20, 9)
+    assert np.array_equal(draws, imp.sample(X_miss, n_draws=5))
+    # the draws differ from each other for the missing entries
+    assert draws[:, :, 7:].std(axis=0).mean() > 0.05
+    # transform with n_draws=k is the mean of the first k draws
+    try:
+        mean3 = imp.set_params(n_draws=3).transform(X_miss)
+    finally:
+        imp.set_params(n_draws=1)
+    np.testing.assert_allclose(mean3[:, 7:], draws[:3, :, 7:].mean(axis=0))
+    np.testing.assert_array_equal(imp.transform(X_miss), draws[0])
+    with pytest.raises(ValueError, match="n_draws"):
+        imp.sample(X_miss, n_draws=0)
+
+
+def test_row_independence_of_draws(fitted):
+    imp, X_test = fitted
+    X_miss = X_test[:30].copy()
+    X_miss[:, 4:7] = np.nan
+    whole = imp.sample(X_miss, n_draws=2)
+    order = np.random.RandomState(0).permutation(30)
+    np.testing.assert_allclose(imp.sample(X_miss[order], n_draws=2), whole[:, order], atol=1e-5)
+    np.testing.assert_allclose(imp.sample(X_miss[7:8], n_draws=2), whole[:, 7:8], atol=1e-5)
+
+
+def test_calibration_sanity(fitted):
+    """Where the truth is noise (block c, independent of the rest), 90% intervals cover ~90%."""
+    imp, X_test = fitted
+    X_miss = X_test.copy()
+    X_miss[:, 7:] = np.nan
+    draws = imp.sample(X_miss, n_draws=30)
+    lo, hi = np.quantile(draws[:, :, 7:], [0.05, 0.95], axis=0)
+    truth = X_test[:, 7:]
+    coverage = ((truth >= lo) & (truth <= hi)).mean()
+    assert 0.7 < coverage < 0.99, coverage
+    # intervals are far narrower for the predictable block b than for block c
+    X_b = X_test.copy()
+    X_b[:, 4:7] = np.nan
+    draws_b = imp.sample(X_b, n_draws=30)
+    width_b = np.diff(np.quantile(draws_b[:, :, 4:7], [0.05, 0.95], axis=0), axis=0).mean()
+    width_c = np.diff(np.quantile(draws[:, :, 7:], [0.05, 0.95], axis=0), axis=0).mean()
+    assert width_b / X_test[:, 4:7].std() < 0.5 * width_c / X_test[:, 7:].std()
+
+
+def test_counter_based_noise():
+    X = np.random.RandomState(0).normal(size=(50, 4))
+    X[3, 1] = np.nan
+    keys = row_keys(X, seed=0)
+    assert len(np.unique(keys)) == 50
+    np.testing.assert_array_equal(row_keys(X[::-1], seed=0), keys[::-1])
+    assert not np.array_equal(row_keys(X, seed=1), keys)
+    many = row_keys(np.random.RandomState(1).normal(size=(10_000, 3)), seed=0)
+    z = row_normal(many, 0, 100).astype(np.float64)  # 1e6 values
+    assert abs(z.mean()) < 0.005 and abs(z.std() - 1) < 0.005
+    assert abs(np.mean(z[:, 0] * z[:, 1])) < 0.05  # columns uncorrelated
+    assert abs(np.mean(z * row_normal(many, 1, 100))) < 0.005  # streams uncorrelated
+    assert not np.array_equal(row_normal(keys, 1, 4), row_normal(keys, 0, 4))
+
+
+def test_pipeline_grid_search_and_pandas_output():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    n = 200
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, 6)) + 1.5 * y[:, None]
+    X[rng.rand(n) < 0.3, :3] = np.nan
+    pipe = Pipeline([
+        ("impute", DiffusionImputer(modalities=[3, 3], hidden_dim=16, n_layers=1, max_epochs=5,
+                                    n_steps=3, random_state=0)),
+        ("clf", LogisticRegression()),
+    ])
+    search = GridSearchCV(pipe, {"impute__n_steps": [2, 4]}, cv=2).fit(X, y)
+    assert search.best_score_ > 0.8
+
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    imp = DiffusionImputer(modalities={"u": ["f0", "f1", "f2"], "v": ["f3", "f4", "f5"]},
+                           hidden_dim=16, n_layers=1, max_epochs=5, n_steps=3, random_state=0)
+    out = imp.set_output(transform="pandas").fit_transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(frame.columns)
+    assert not out.isna().any().any()
+    np.testing.assert_array_equal(imp.get_feature_names_out(), frame.columns)
+
+
+def test_ve_schedule_and_errors():
+    X, modalities = _functional_data(n=200)
+    imp = DiffusionImputer(modalities=modalities, hidden_dim=16, n_layers=1, max_epochs=3,
+                           schedule="ve", n_steps=5, random_state=0).fit(X)
+    X_miss = X.copy()
+    X_miss[:, 4:7] = np.nan
+    assert np.isfinite(imp.transform(X_miss)).all()
+    with pytest.raises(ValueError, match="schedule"):
+        DiffusionImputer(schedule="vp").fit(X)
+    X_inf = X.copy()
+    X_inf[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        imp.fit(X_inf)
