@@ -9,15 +9,19 @@ modality, and ``y == -1`` marks an unlabelled row.
 from skmmer.fusion import MaskedFusionClassifier
 from skmmer.generative import MultiViewDGMClassifier
 from skmmer.imagination import ImaginationClassifier, InvariantImagination
+from skmmer.impute import DiffusionImputer
+from skmmer.noise import NoiseRobustClassifier
 from skmmer.semi_supervised import CrossModalMatchingClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CrossModalMatchingClassifier",
+    "DiffusionImputer",
     "ImaginationClassifier",
     "InvariantImagination",
     "MaskedFusionClassifier",
     "MultiViewDGMClassifier",
+    "NoiseRobustClassifier",
     "__version__",
 ]

@@ -25,7 +25,9 @@ from skmmer.datasets import load_mfeat
 from skmmer.fusion import MaskedFusionClassifier
 from skmmer.generative import MultiViewDGMClassifier
 from skmmer.imagination import ImaginationClassifier, InvariantImagination
+from skmmer.impute import DiffusionImputer
 from skmmer.model_selection import MissingRates, run_study, summarize
+from skmmer.noise import NoiseRobustClassifier
 from skmmer.semi_supervised import CrossModalMatchingClassifier
 
 #: Missing rate of the training rows (whole modalities removed, one kept per row).
@@ -49,6 +51,10 @@ def demo_estimators(random_state: int = 0) -> dict[str, object]:
         ),
         "InvariantImagination": InvariantImagination(random_state=random_state),
         "ImaginationClassifier": ImaginationClassifier(random_state=random_state),
+        "NoiseRobustClassifier": NoiseRobustClassifier(random_state=random_state),
+        "DiffusionImputer + LogisticRegression": make_pipeline(
+            DiffusionImputer(random_state=random_state), StandardScaler(), LogisticRegression(max_iter=2000)
+        ),
         "mean impute + LogisticRegression": make_pipeline(
             SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=2000)
         ),
@@ -59,9 +65,10 @@ def demo_estimators(random_state: int = 0) -> dict[str, object]:
 
 
 def _with_modalities(estimators: dict[str, object], modalities) -> dict[str, object]:
+    """Set ``modalities`` on every skmmer estimator, inside pipelines too."""
     for estimator in estimators.values():
-        if "modalities" in estimator.get_params():
-            estimator.set_params(modalities=modalities)
+        keys = [k for k in estimator.get_params() if k == "modalities" or k.endswith("__modalities")]
+        estimator.set_params(**dict.fromkeys(keys, modalities))
     return estimators
 
 
@@ -83,8 +90,8 @@ def run_demo(quick: bool = False, random_state: int = 0) -> pd.DataFrame:
     estimators = _with_modalities(demo_estimators(random_state), modalities)
     if quick:
         for estimator in estimators.values():
-            if "max_epochs" in estimator.get_params():
-                estimator.set_params(max_epochs=3)
+            keys = [k for k in estimator.get_params() if k.split("__")[-1] == "max_epochs"]
+            estimator.set_params(**dict.fromkeys(keys, 3))
         estimators["HistGradientBoosting (native NaN)"].set_params(max_iter=10)
     protocol = MissingRates(rates=list(TEST_MISSING_RATES), train_missing=TRAIN_MISSING_RATE)
     print(

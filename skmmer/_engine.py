@@ -229,6 +229,21 @@ def _run_epoch(module, data, loss_fn, weights, optimizer, params, generator, bou
     return sums, names
 
 
+def outputs_in_chunks(fn, data: Batch) -> dict[str, torch.Tensor]:
+    """``fn(chunk) -> dict of tensors`` over row chunks without gradients, concatenated.
+
+    For targets computed once from a frozen network (a stage-1 teacher).
+    """
+    chunks: dict[str, list[torch.Tensor]] = {}
+    n = _n_rows(data)
+    with torch.no_grad():
+        for start in range(0, n, EVAL_CHUNK):
+            out = fn({key: value[start : start + EVAL_CHUNK] for key, value in data.items()})
+            for key, value in out.items():
+                chunks.setdefault(key, []).append(value)
+    return {key: torch.cat(values) for key, values in chunks.items()}
+
+
 def copy_module(module: torch.nn.Module) -> torch.nn.Module:
     """A frozen deep copy (a teacher for a later stage)."""
     teacher = copy.deepcopy(module)

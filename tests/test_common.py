@@ -24,6 +24,10 @@ FAST_PARAMS = {
         max_epochs=10, learning_rate=1e-2, embed_dim=8, hidden_dim=16, latent_dim=4, n_blocks=1,
         random_state=0,
     ),
+    "DiffusionImputer": dict(hidden_dim=32, n_layers=1, max_epochs=10, n_steps=4, random_state=0),
+    "NoiseRobustClassifier": dict(
+        max_epochs=10, learning_rate=1e-2, embed_dim=8, hidden_dim=16, latent_dim=4, random_state=0
+    ),
     "ImaginationClassifier": dict(
         max_epochs=10, learning_rate=1e-2, embed_dim=8, hidden_dim=16, latent_dim=4, n_blocks=1,
         random_state=0,

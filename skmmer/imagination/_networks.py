@@ -24,14 +24,31 @@ import torch
 from torch import nn
 
 from skmmer.fusion._network import MaskedFusionNetwork
-from skmmer.nn import ModalityEncoders, masked_mean, mlp
+from skmmer.nn import ModalityEncoders, masked_cross_entropy, masked_mean, mlp, modality_cmd
 
 __all__ = [
     "ImaginationNetwork",
     "InvariantEncoderNetwork",
     "ResidualAutoencoder",
+    "invariant_stage1_losses",
     "shared_encoder",
 ]
+
+
+def invariant_stage1_losses(teacher, batch, n_moments: int) -> dict[str, torch.Tensor]:
+    """IF-MMIN's stage-1 objective: cross-entropy on [specific; invariant] plus CMD.
+
+    Shared by :class:`~skmmer.InvariantImagination` and NMER, whose stage 1
+    is the same network. Rows with no modality carry no label signal.
+    """
+    observed = batch["observed"]
+    y = torch.where(observed.any(dim=1), batch["y"], -1)
+    specific, invariant = teacher.features(batch["x"], observed)
+    joint = torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1)
+    return {
+        "cross_entropy": masked_cross_entropy(teacher.head(joint), y),
+        "cmd": modality_cmd(invariant, observed, n_moments),
+    }
 
 
 # --------------------------------------------------------------------------- #

@@ -9,11 +9,12 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skmmer._engine import EVAL_CHUNK
+from skmmer._engine import outputs_in_chunks
 from skmmer._layout import resolve_modalities
 from skmmer.base import MultimodalClassifierBase
+from skmmer.imagination._networks import invariant_stage1_losses
 from skmmer.masking import ModalityDropout
-from skmmer.nn import masked_cross_entropy, masked_mse, modality_cmd
+from skmmer.nn import masked_cross_entropy, masked_mse
 from skmmer.noise._nmer_network import NoiseRobustNetwork, NoiseScheduler, gaussian_kl
 
 __all__ = ["NoiseRobustClassifier", "add_modality_noise"]
@@ -460,24 +461,10 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         self.n_embedding_features_ = network.joint_dim
 
     def _teacher_targets(self, network, data) -> dict[str, torch.Tensor]:
-        chunks: dict[str, list[torch.Tensor]] = {}
-        with torch.no_grad():
-            for start in range(0, data["x"].shape[0], EVAL_CHUNK):
-                stop = start + EVAL_CHUNK
-                out = network.teacher_targets(data["x"][start:stop], data["observed"][start:stop])
-                for key, value in out.items():
-                    chunks.setdefault(key, []).append(value)
-        return {key: torch.cat(values) for key, values in chunks.items()}
+        return outputs_in_chunks(lambda c: network.teacher_targets(c["x"], c["observed"]), data)
 
     def _stage1_losses(self, teacher, batch, generator) -> dict[str, torch.Tensor]:
-        observed = batch["observed"]
-        y = torch.where(observed.any(dim=1), batch["y"], -1)  # rows with nothing teach nothing
-        specific, invariant = teacher.features(batch["x"], observed)
-        joint = torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1)
-        return {
-            "cross_entropy": masked_cross_entropy(teacher.head(joint), y),
-            "cmd": modality_cmd(invariant, observed, self.n_moments),
-        }
+        return invariant_stage1_losses(teacher, batch, self.n_moments)
 
     def _corrupt_batch(self, module, x, observed, generator):
         """Noised input and the encoders' keep mask for one training batch."""
