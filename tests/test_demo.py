@@ -7,7 +7,7 @@ import skmmer.__main__ as cli
 
 @pytest.fixture(scope="module")
 def quick_table():
-    return cli.run_demo(quick=True)
+    return cli.run_demo(quick=True, n_jobs=1)
 
 
 def test_demo_table_has_every_method_and_condition(quick_table):
@@ -19,7 +19,25 @@ def test_demo_table_has_every_method_and_condition(quick_table):
 
 
 def test_demo_command_line_prints_the_table(quick_table, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "run_demo", lambda quick, random_state: quick_table)
-    assert cli.main(["demo", "--quick"]) == 0
+    calls = []
+
+    def fake_run_demo(**kwargs):
+        calls.append(kwargs)
+        return quick_table
+
+    monkeypatch.setattr(cli, "run_demo", fake_run_demo)
+    assert cli.main(["demo", "--quick", "--n-jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "MaskedFusionClassifier" in out and "test missing rate 0.7" in out
+    assert calls == [{"quick": True, "random_state": 0, "n_jobs": 2}]
+
+
+def test_demo_caps_the_epochs_of_every_torch_estimator_pipelines_included():
+    estimators = cli.demo_estimators()
+    cli._cap_epochs(estimators, 7)
+    capped = [
+        value for estimator in estimators.values()
+        for key, value in estimator.get_params().items() if key.split("__")[-1] == "max_epochs"
+    ]
+    # six torch classifiers and the DiffusionImputer inside its pipeline
+    assert capped == [7] * 7

@@ -42,6 +42,15 @@ def _batch(n=7, seed=0):
     return x, observed
 
 
+def _class_bounds(net, x, observed, seed):
+    """L(x_o, y) of every row and class, (n, K), in the pair order the unlabelled loss uses."""
+    n, K = x.shape[0], net.n_classes
+    rows = torch.arange(n).repeat(K)
+    classes = torch.arange(K).repeat_interleave(n)
+    bounds = net.pair_bounds(x, observed, rows, classes, torch.Generator().manual_seed(seed))
+    return bounds.view(K, n).T
+
+
 # --------------------------------------------------------------------------- #
 # The mixture posterior and missing modalities
 # --------------------------------------------------------------------------- #
@@ -69,8 +78,8 @@ def test_missing_block_content_is_ignored_and_observed_block_matters(inference):
     with torch.no_grad():
         base = net.infer(x, observed, noise, n_steps=3)
         other = net.infer(garbage, observed, noise, n_steps=3)
-        bounds, _ = net.class_bounds(x, observed, torch.Generator().manual_seed(2))
-        bounds_garbage, _ = net.class_bounds(garbage, observed, torch.Generator().manual_seed(2))
+        bounds = _class_bounds(net, x, observed, 2)
+        bounds_garbage = _class_bounds(net, garbage, observed, 2)
     for key in ("log_proba", "z_mean"):
         np.testing.assert_array_equal(base[key].numpy(), other[key].numpy())
     np.testing.assert_array_equal(bounds.numpy(), bounds_garbage.numpy())
@@ -89,7 +98,7 @@ def test_bound_likelihood_covers_observed_modalities_only():
     x, observed = _batch()
     observed[:, 2] = False
     x[:, 11:] = 0.0
-    bounds, _ = net.class_bounds(x, observed, torch.Generator().manual_seed(0))
+    bounds = _class_bounds(net, x, observed, 0)
     bounds.sum().backward()
     assert all(p.grad is None or p.grad.abs().max() == 0 for p in net.decoders[2].parameters())
     assert all(p.grad is None or p.grad.abs().max() == 0 for p in net.encoders[2].parameters())
@@ -105,7 +114,7 @@ def test_unlabelled_bound_sums_the_class_out():
     x, observed = _batch()
     y = torch.full((x.shape[0],), -1)
     losses = net.losses(x, observed, y, torch.Generator().manual_seed(3))
-    bounds, _ = net.class_bounds(x, observed, torch.Generator().manual_seed(3))
+    bounds = _class_bounds(net, x, observed, 3)
     q = net.heads_log_proba(x, observed)
     expected = -(q.exp() * (bounds - q)).sum() / x.numel()
     torch.testing.assert_close(losses["neg_elbo_unlabelled"], expected)
@@ -115,6 +124,18 @@ def test_unlabelled_bound_sums_the_class_out():
     u_best = (best.exp() * (bounds - best)).sum(1)
     torch.testing.assert_close(u_best, torch.logsumexp(bounds, 1), rtol=1e-5, atol=1e-4)
     assert ((q.exp() * (bounds - q)).sum(1) <= torch.logsumexp(bounds, 1) + 1e-4).all()
+
+
+def test_labelled_bound_uses_each_rows_own_class_only():
+    net = _network("heads")
+    x, observed = _batch()
+    y = torch.tensor([0, 2, 1, 1, 0, 2, 1])
+    losses = net.losses(x, observed, y, torch.Generator().manual_seed(4))
+    own = net.pair_bounds(x, observed, torch.arange(7), y, torch.Generator().manual_seed(4))
+    torch.testing.assert_close(losses["neg_elbo_labelled"], -own.sum() / x.numel())
+    wrong = net.pair_bounds(x, observed, torch.arange(7), (y + 1) % 3, torch.Generator().manual_seed(4))
+    assert not torch.allclose(own, wrong)
+    assert losses["neg_elbo_unlabelled"] == 0
 
 
 @pytest.mark.parametrize("inference", ["generate", "heads"])

@@ -100,25 +100,40 @@ class MultiViewDGMNetwork(nn.Module):
     def decoder_variance_log(self) -> torch.Tensor:
         return self.decoder_log_var.clamp(min=math.log(MIN_DECODER_VARIANCE))
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means and log-variances of every component for every class: (K, n, M, L) each."""
-        n, K = x.shape[0], self.n_classes
-        codes = self.class_codes.unsqueeze(1).expand(K, n, K)
+    def encode(self, x: torch.Tensor, codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means and log-variances of every component, (..., M, L) each.
+
+        ``x`` (..., D) and the one-hot classes ``codes`` (..., K) share
+        their leading axes.
+        """
         means, log_vars = [], []
-        for encoder, block in zip(self.encoders, torch.split(x, self.sizes, dim=1)):
-            inputs = torch.cat([block.unsqueeze(0).expand(K, -1, -1), codes], dim=-1)
-            mean, log_var = encoder(inputs).chunk(2, dim=-1)
+        for encoder, block in zip(self.encoders, torch.split(x, self.sizes, dim=-1)):
+            mean, log_var = encoder(torch.cat([block, codes], dim=-1)).chunk(2, dim=-1)
             means.append(mean)
             log_vars.append(log_var.clamp(*_ENC_LOG_VAR_RANGE))
-        return torch.stack(means, dim=2), torch.stack(log_vars, dim=2)
+        return torch.stack(means, dim=-2), torch.stack(log_vars, dim=-2)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoder means of every modality, (K, ..., D), for ``z`` of shape (K, ..., L)."""
-        K = self.n_classes
-        shape = z.shape[:-1]
-        codes = self.class_codes.reshape(K, *([1] * (len(shape) - 1)), K).expand(*shape, K)
+    def decode(self, z: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        """Decoder means of every modality, (..., D), for ``z`` (..., L) and ``codes`` (..., K)."""
         inputs = torch.cat([z, codes], dim=-1)
         return torch.cat([decoder(inputs) for decoder in self.decoders], dim=-1)
+
+    def every_class(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x`` repeated for every class with the matching codes: (K, n, D), (K, n, K)."""
+        K, n = self.n_classes, x.shape[0]
+        return x.unsqueeze(0).expand(K, -1, -1), self.class_codes.unsqueeze(1).expand(K, n, K)
+
+    def expected_views(self, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+        """A cheap E[x | x_o, y] for every class, (K, n, D): the decoder at the posterior mean.
+
+        Used to fill missing views for the classifier during training, where
+        its cost matters and its gradient is not needed; prediction averages
+        decoder outputs over posterior draws instead (:meth:`infer`).
+        """
+        x_k, codes = self.every_class(x)
+        mean, _ = self.encode(x_k, codes)  # (K, n, M, L)
+        w = torch.exp(self.log_mixture_weights(observed)) * observed.to(x.dtype)
+        return self.decode(torch.einsum("nm,knml->knl", w, mean), codes)
 
     def feature_observed(self, observed: torch.Tensor) -> torch.Tensor:
         """The modality mask expanded to features (n, D)."""
@@ -128,47 +143,46 @@ class MultiViewDGMNetwork(nn.Module):
     # ------------------------------------------------------------------ #
     # The bound
     # ------------------------------------------------------------------ #
-    def class_bounds(
-        self, x: torch.Tensor, observed: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Evidence lower bound L(x_o, y) for every class, (n, K), and the decoded samples.
+    def pair_bounds(
+        self,
+        x: torch.Tensor,
+        observed: torch.Tensor,
+        rows: torch.Tensor,
+        classes: torch.Tensor,
+        generator: torch.Generator,
+    ) -> torch.Tensor:
+        """Evidence lower bound L(x_o, y) of (row, class) pairs, (P,).
 
         L(x_o, y) = sum_v w_v E_{q_v(z | x_v, y)}[log p(x_o | z, y) + log p(z)
         - log q(z | x_o, y)] + log p(y), with one reparametrized sample per
         component (a stratified Monte-Carlo estimate of the mixture's
         expectation, including its exact multivariate entropy term), the
         likelihood over observed modalities only and the weights ``w``
-        renormalized over them. Rows with nothing observed get 0.
-
-        Returns
-        -------
-        bounds : (n, K)
-        decoded : (K, n, M, D)
-            Decoder means of the sampled ``z`` (used to generate missing views).
+        renormalized over them. Pairs (rather than every class of every row)
+        let a labelled row pay for its own class only.
         """
-        K = self.n_classes
-        mean, log_var = self.encode(x)  # (K, n, M, L)
-        log_w = self.log_mixture_weights(observed)  # (n, M)
+        x, observed = x[rows], observed[rows]  # (P, D), (P, M)
+        codes = self.class_codes[classes]  # (P, K)
+        mean, log_var = self.encode(x, codes)  # (P, M, L)
+        log_w = self.log_mixture_weights(observed)  # (P, M)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
-        z = mean + torch.exp(0.5 * log_var) * noise  # (K, n, M, L): one draw per component
+        z = mean + torch.exp(0.5 * log_var) * noise  # (P, M, L): one draw per component
 
-        # log q(z_v | x_o, y) under the whole mixture: (K, n, M_v, M_j) -> (K, n, M_v)
+        # log q(z_v | x_o, y) under the whole mixture: (P, M_v, M_j) -> (P, M_v)
         log_components = gaussian_log_density(
-            z.unsqueeze(3), mean.unsqueeze(2), log_var.unsqueeze(2)
+            z.unsqueeze(2), mean.unsqueeze(1), log_var.unsqueeze(1)
         ).sum(-1)
-        log_q = torch.logsumexp(log_w[None, :, None, :] + log_components, dim=-1)
+        log_q = torch.logsumexp(log_w.unsqueeze(1) + log_components, dim=-1)
         log_prior = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z)).sum(-1)
 
-        decoded = self.decode(z)  # (K, n, M, D)
-        log_lik = gaussian_log_density(x[None, :, None, :], decoded, self.decoder_variance_log())
-        feat_obs = self.feature_observed(observed).to(x.dtype)  # (n, D)
-        log_lik = (log_lik * feat_obs[None, :, None, :]).sum(-1)  # (K, n, M)
+        decoded = self.decode(z, codes.unsqueeze(1).expand(-1, z.shape[1], -1))  # (P, M, D)
+        log_lik = gaussian_log_density(x.unsqueeze(1), decoded, self.decoder_variance_log())
+        feat_obs = self.feature_observed(observed).to(x.dtype)  # (P, D)
+        log_lik = (log_lik * feat_obs.unsqueeze(1)).sum(-1)  # (P, M)
 
         per_component = log_lik + log_prior - log_q
         w = torch.exp(log_w) * observed.to(x.dtype)
-        bounds = (w.unsqueeze(0) * per_component).sum(-1) - math.log(K)  # (K, n)
-        bounds = bounds * observed.any(dim=1).to(x.dtype)
-        return bounds.transpose(0, 1), decoded
+        return (w * per_component).sum(-1) - math.log(self.n_classes)
 
     # ------------------------------------------------------------------ #
     # Classifier
@@ -218,25 +232,36 @@ class MultiViewDGMNetwork(nn.Module):
         mean over labelled rows (weighted by ``alpha`` in the total).
         """
         n, D = x.shape
+        K = self.n_classes
         any_observed = observed.any(dim=1)
-        bounds, decoded = self.class_bounds(x, observed, generator)  # (n, K), (K, n, M, D)
+        labelled = (y >= 0) & any_observed
+        unlabelled = (y < 0) & any_observed
+        # One index per batch (a device sync on CUDA) buys a K-fold cut of the
+        # decoder work for labelled rows: they need the bound of their class only.
+        labelled_rows = labelled.nonzero().squeeze(1)
+        unlabelled_rows = unlabelled.nonzero().squeeze(1)
+        n_labelled, n_unlabelled = labelled_rows.shape[0], unlabelled_rows.shape[0]
+        rows = torch.cat([labelled_rows, unlabelled_rows.repeat(K)])
+        classes = torch.cat([
+            y[labelled_rows],
+            torch.arange(K, device=x.device).repeat_interleave(n_unlabelled),
+        ])
+        bounds = self.pair_bounds(x, observed, rows, classes, generator)
+        labelled_bound = bounds[:n_labelled]
+        unlabelled_bounds = bounds[n_labelled:].view(K, n_unlabelled).T  # (n_u, K)
+
         if self.inference == "generate":
             with torch.no_grad():
-                w = torch.exp(self.log_mixture_weights(observed)) * observed.to(x.dtype)
-                expected = torch.einsum("nm,knmd->knd", w, decoded)
+                expected = self.expected_views(x, observed)
             _, log_proba = self.fill_missing(x, observed, expected, n_steps=1)
         else:
             log_proba = self.heads_log_proba(x, observed)
-
-        labelled = (y >= 0) & any_observed
-        unlabelled = (y < 0) & any_observed
-        labelled_bound = bounds.gather(1, y.clamp(min=0).unsqueeze(1)).squeeze(1)
-        unlabelled_bound = (log_proba.exp() * (bounds - log_proba)).sum(dim=1)
+        log_proba_u = log_proba[unlabelled_rows]
+        unlabelled_bound = (log_proba_u.exp() * (unlabelled_bounds - log_proba_u)).sum(dim=1)
         scale = 1.0 / (n * D)
-        zero = torch.zeros((), device=x.device, dtype=x.dtype)
         return {
-            "neg_elbo_labelled": -torch.where(labelled, labelled_bound, zero).sum() * scale,
-            "neg_elbo_unlabelled": -torch.where(unlabelled, unlabelled_bound, zero).sum() * scale,
+            "neg_elbo_labelled": -labelled_bound.sum() * scale,
+            "neg_elbo_unlabelled": -unlabelled_bound.sum() * scale,
             "cross_entropy": masked_cross_entropy(log_proba, torch.where(labelled, y, -1)),
         }
 
@@ -255,12 +280,14 @@ class MultiViewDGMNetwork(nn.Module):
         conditional expectation of x_m; sampling x_m's own Gaussian noise
         too would only add variance).
         """
-        mean, log_var = self.encode(x)  # (K, n, M, L)
+        x_k, codes = self.every_class(x)
+        mean, log_var = self.encode(x_k, codes)  # (K, n, M, L)
+        codes = codes.unsqueeze(2).expand(*mean.shape[:-1], -1)  # (K, n, M, K)
         w = torch.exp(self.log_mixture_weights(observed)) * observed.to(x.dtype)  # (n, M)
         std = torch.exp(0.5 * log_var)
         expected = None
         for draw in noise:  # loop over the S draws keeps memory at (K, n, M, D)
-            decoded = self.decode(mean + std * draw)
+            decoded = self.decode(mean + std * draw, codes)
             part = torch.einsum("nm,knmd->knd", w, decoded)
             expected = part if expected is None else expected + part
         expected = expected / noise.shape[0]  # (K, n, D): E[x | x_o, y]
