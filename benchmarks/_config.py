@@ -20,10 +20,12 @@ from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
 from skmmer import (
     CrossModalMatchingClassifier,
+    DiffusionImputer,
     ImaginationClassifier,
     InvariantImagination,
     MaskedFusionClassifier,
     MultiViewDGMClassifier,
+    NoiseRobustClassifier,
 )
 from skmmer.datasets import load_deap, load_mfeat, load_mosi, load_wesad
 
@@ -95,6 +97,12 @@ def skmmer_estimators(modalities, *, semi_supervised: bool, quick: bool) -> dict
         "CrossModalMatchingClassifier": CrossModalMatchingClassifier(modality_dropout=0.3, **common),
         "InvariantImagination": InvariantImagination(**common),
         "ImaginationClassifier (MMIN)": ImaginationClassifier(**common),
+        "NoiseRobustClassifier (NMER)": NoiseRobustClassifier(**common),
+        # A pipeline ending in a supervised classifier: run_study fits it on the
+        # labelled rows only, so in the labels protocol the imputer sees those only.
+        "DiffusionImputer + LogisticRegression": make_pipeline(
+            DiffusionImputer(**common), StandardScaler(), LogisticRegression(max_iter=2000)
+        ),
     }
     if semi_supervised:
         methods["CrossModalMatching, no MMD, labelled rows only"] = CrossModalMatchingClassifier(

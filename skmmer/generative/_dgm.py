@@ -159,11 +159,17 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
       with ``python benchmarks/bench_dgm.py`` (30% of modality entries
       missing in train and test, one split, balanced accuracy;
       ``benchmarks/results/dgm/results.md``), generate vs heads: MOSI 5%
-      labels .705 vs .693, 20% .686 vs .681, all labels .688 vs .669; DEAP
-      valence (8 held-out subjects) 5% .551 vs .541, 20% .506 vs .481, all
-      labels .563 vs .565; MOSI six missing-modality conditions, mean .646
-      vs .643. The generated views win or tie everywhere but the fully
+      labels .688 vs .688, 20% .692 vs .674, all labels .696 vs .678; DEAP
+      valence (8 held-out subjects) 5% .547 vs .544, 20% .530 vs .501, all
+      labels .549 vs .566; MOSI six missing-modality conditions, mean .645
+      vs .641. The generated views win or tie everywhere but the fully
       labelled DEAP run.
+    * **Cost**: a labelled row needs the bound of its own class only and an
+      unlabelled row that of every class, so training costs grow with the
+      share of unlabelled rows (about K times more per row). During
+      training the classifier's missing views are filled from the decoder
+      at the posterior mean (no gradient, one decoder pass per class);
+      prediction averages the decoder over ``n_samples`` draws instead.
     * **What the weights mean**: with ``"generate"`` the weights are learned
       from the bound only, as in the paper, so they rank modalities by how
       well their encoder explains *all* observed modalities (with every
