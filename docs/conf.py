@@ -149,6 +149,11 @@ API_MODULES = [
     ("skmmer.impute", "Imputation", "Imputation of missing modalities with uncertainty."),
     ("skmmer.imagination", "Missing-modality imagination", "MMIN and IF-MMIN."),
     (
+        "skmmer.noise",
+        "Noisy modalities",
+        "NMER, and noise-corrupted modalities as test conditions.",
+    ),
+    (
         "skmmer.masking",
         "Masking",
         "The observed-modality rule, simulated missingness, test conditions.",

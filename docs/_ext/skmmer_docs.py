@@ -24,6 +24,7 @@ BENCHMARKS = {
         ["imagination/results.md", "imagination/NOTES.md"],
         "python benchmarks/bench_imagination.py",
     ),
+    "nmer": (["nmer/results.md", "nmer/NOTES.md"], "python benchmarks/bench_nmer.py"),
     "engine": (["engine/engine_overhead.md"], "python benchmarks/bench_engine.py"),
 }
 

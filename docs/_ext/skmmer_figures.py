@@ -79,3 +79,34 @@ def cmdm_diagram():
     ax.set_axis_off()
     ax.set_title("Reconstruction and MMD: every row; cross-entropy: labelled rows", fontsize=9)
     fig.tight_layout()
+
+
+def nmer_diagram():
+    """Noise scheduler, student encoders and CVAE, with the frozen teacher's targets."""
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for name, y in zip("avl", [2.4, 1.4, 0.4]):
+        _box(ax, 0.5, y, f"$x_{name}$", "#e8f0fb", w=0.6)
+        _arrow(ax, 0.8, y, 1.45, y)
+    noisy = "$\\sqrt{\\bar\\alpha_t}\\,x + \\sqrt{1 - \\bar\\alpha_t}\\,\\epsilon$"
+    scheduler = f"noise scheduler\n\nincomplete\nmodalities become\n{noisy}"
+    _box(ax, 2.3, 1.4, scheduler, "#fdf1d2", w=1.7, h=2.6)
+    _arrow(ax, 3.15, 1.4, 3.65, 1.4)
+    _box(ax, 4.5, 1.4, "student encoders\n$E_m$, $H_m = S(E_m)$", "#d6e9d6", w=1.7, h=1.0)
+    _arrow(ax, 5.35, 1.4, 5.85, 1.4)
+    cvae = "CVAE\n$z \\sim q(z \\mid E, H)$\n$\\hat E = g(z, H)$"
+    _box(ax, 6.7, 1.4, cvae, "#d6e9d6", w=1.7, h=1.0)
+    _arrow(ax, 7.55, 1.4, 8.05, 1.4)
+    _box(ax, 8.75, 1.4, "classifier\non $\\hat E$", "#f3dede", w=1.4, h=1.0)
+    teacher = "frozen teacher (IF-MMIN stage 1) on the clean $x$: $E^*$, $H^*$"
+    _box(ax, 5.6, -0.6, teacher, "#eeeeee", w=4.4)
+    _arrow(ax, 0.5, 0.1, 3.4, -0.6)
+    _arrow(ax, 4.5, -0.3, 4.5, 0.9, color="tab:red", linestyle="--")
+    _arrow(ax, 6.7, -0.3, 6.7, 0.9, color="tab:red", linestyle="--")
+    ax.text(4.6, 0.3, "$\\|H - H^*\\|^2$", color="tab:red", fontsize=8)
+    ax.text(6.8, 0.3, "$\\|\\hat E - E^*\\|^2$", color="tab:red", fontsize=8)
+    ax.set_xlim(0.0, 9.6)
+    ax.set_ylim(-1.0, 2.9)
+    ax.set_axis_off()
+    title = "Cross-entropy: labelled rows; reconstruction, KL and invariance: every row"
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()

@@ -300,7 +300,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
 
     References
     ----------
-    .. [1] Y. Fan, H. Zuo, R. Liu, Z. Lian, G. Gao et al., "Learning
+    .. [1] Q. Fan, H. Zuo, R. Liu, Z. Lian, G. Gao et al., "Learning
        noise-robust joint representation for multimodal emotion
        recognition under incomplete data scenarios", arXiv:2311.16114, 2023.
     .. [2] H. Zuo, R. Liu, J. Zhao, G. Gao and H. Li, "Exploiting
