@@ -43,6 +43,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, estimators_for  # noqa: E402
+from summarize_study import write_summary  # noqa: E402
 
 from skmmer.masking import simulate_missing  # noqa: E402
 from skmmer.model_selection import (  # noqa: E402
@@ -184,6 +185,7 @@ def main(argv=None) -> int:
     for stale in RESULTS.glob("*.md"):
         stale.unlink()
     write_tables(results, environment_lines(command.strip(), elapsed))
+    write_summary(results, environment_lines(command.strip(), elapsed))
     write_plots(results)
     print(f"done in {elapsed / 60:.1f} min; results in {RESULTS}", file=sys.stderr)
     return 0

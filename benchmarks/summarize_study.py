@@ -1,0 +1,89 @@
+"""One headline table per dataset from a study's ``folds.csv``: each method's mean over settings.
+
+``run_benchmarks.py`` calls this at the end of a run; run it alone to
+re-render ``benchmarks/results/all/summary.md`` from an existing
+``folds.csv``::
+
+    python benchmarks/summarize_study.py
+
+Columns (balanced accuracy, each a mean over the protocol's settings of one
+run with the same folds and masks for every method): the six missing-modality
+conditions (complete test rows excluded), the missing rates above 0, the
+1% and 5% label fractions with 30% of modality entries missing, and the mean
+fit time per fold of the ``conditions`` protocol.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS = Path(__file__).parent / "results" / "all"
+
+
+def _mean_over(rows: pd.DataFrame) -> pd.Series:
+    return rows.groupby("method", sort=False)["value"].mean()
+
+
+def headline(results: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``{dataset: table}``; rows are methods, in the order the study ran them."""
+    ua = results[results["metric"] == "UA"]
+    tables = {}
+    for dataset, rows in ua.groupby("dataset", sort=False):
+        columns = {}
+        conditions = rows[rows["protocol"] == "conditions"]
+        if len(conditions):
+            full = conditions.groupby("setting")["setting"].first().str.count(r"\+").idxmax()
+            columns["six missing conditions"] = _mean_over(conditions[conditions["setting"] != full])
+        rates = rows[rows["protocol"] == "rates"]
+        if len(rates):
+            columns["missing rates > 0"] = _mean_over(rates[rates["setting"].astype(str) != "0.0"])
+        labels = rows[rows["protocol"] == "labels, 30% missing"]
+        for fraction, name in (("0.01", "1% labels, 30% missing"), ("0.05", "5% labels, 30% missing")):
+            kept = labels[labels["train_setting"].astype(str).str.endswith(fraction)]
+            if len(kept):
+                columns[name] = _mean_over(kept)
+        fit = rows.groupby("method", sort=False)["fit_time"].mean()
+        if len(conditions):  # the same training setting for every method
+            fit = conditions.groupby("method", sort=False)["fit_time"].mean().combine_first(fit)
+        columns["fit s / fold"] = fit
+        order = list(dict.fromkeys(rows["method"]))
+        tables[dataset] = pd.DataFrame(columns).reindex(order)
+    return tables
+
+
+def to_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
+    lines = []
+    for dataset, table in tables.items():
+        header = ["method", *table.columns]
+        lines += [f"## {dataset}", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+        for method, row in table.iterrows():
+            cells = [
+                "" if pd.isna(v) else f"{v:.1f}" if col.startswith("fit") else f"{v:.3f}"
+                for col, v in row.items()
+            ]
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def write_summary(results: pd.DataFrame, header: list[str]) -> Path:
+    path = RESULTS / "summary.md"
+    lines = ["# Study summary: balanced accuracy, mean over each protocol's settings", "", *header, ""]
+    path.write_text("\n".join(lines + to_lines(headline(results))) + "\n")
+    return path
+
+
+def main() -> int:
+    results = pd.read_csv(RESULTS / "folds.csv")
+    command_lines = [
+        line for line in (RESULTS / "conditions.md").read_text().splitlines() if line.startswith("Command")
+    ] if (RESULTS / "conditions.md").exists() else []
+    print(write_summary(results, command_lines), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
