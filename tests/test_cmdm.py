@@ -44,7 +44,8 @@ def fit(X, y, **kw):
 @pytest.fixture(scope="module")
 def transfer():
     X, y, X_t, y_t = transfer_data()
-    with_mmd, without_mmd = fit(X, y), fit(X, y, mmd_weight=0.0)
+    # a strong weight: here the views share everything, so full matching is right
+    with_mmd, without_mmd = fit(X, y, mmd_weight=1.0), fit(X, y, mmd_weight=0.0)
     return with_mmd, without_mmd, X_t, y_t
 
 
@@ -64,7 +65,7 @@ def test_alignment_transfers_a_classifier_to_a_modality_it_never_saw_labelled(tr
 
 def test_dropping_unlabelled_rows_loses_the_transfer():
     X, y, X_t, y_t = transfer_data()
-    supervised = fit(X, y, use_unlabelled=False)
+    supervised = fit(X, y, mmd_weight=1.0, use_unlabelled=False)
     # the labelled rows never show view B, so nothing can align it
     assert balanced_accuracy_score(y_t, supervised.predict(X_t)) < 0.8
 
