@@ -81,6 +81,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--sweep", action="store_true", help="the mmd_weight sweep (mmd_weight.md)")
+    parser.add_argument("--tag", default="", help="suffix of the output files (keeps earlier runs)")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -102,8 +103,9 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - start
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "mmd_weight" if args.sweep else "cmdm"
-    results.to_csv(RESULTS / ("mmd_weight_folds.csv" if args.sweep else "folds.csv"), index=False)
+    suffix = f"_{args.tag}" if args.tag else ""
+    stem = ("mmd_weight" if args.sweep else "cmdm") + suffix
+    results.to_csv(RESULTS / (("mmd_weight_folds" if args.sweep else "folds") + suffix + ".csv"), index=False)
     command = "python benchmarks/bench_cmdm.py " + " ".join(argv if argv is not None else sys.argv[1:])
     title = "CMDM: the MMD weight" if args.sweep else "CrossModalMatchingClassifier under label scarcity"
     lines = [f"# {title}", "",
