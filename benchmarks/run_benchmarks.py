@@ -8,7 +8,14 @@ same masks for every method, and writes into ``benchmarks/results/all/``:
 * ``<protocol>.md``: a mean ± std table per dataset (balanced accuracy and
   accuracy), with the command, versions and hardware;
 * ``<protocol>_<dataset>.png``: balanced accuracy against the missing rate,
-  the label fraction, or per fixed condition.
+  the label fraction, or per fixed condition;
+* ``runs.csv``: which command produced each dataset's rows, how long it took
+  and on what machine.
+
+A run replaces the rows of the datasets, protocols and methods it ran and
+keeps the others, so the corpora can be run one at a time (``--fresh`` starts over).
+``--quick`` writes into ``benchmarks/results/quick/`` instead, so a smoke run
+never overwrites the study.
 
 Protocols:
 
@@ -25,11 +32,13 @@ Usage::
     python benchmarks/run_benchmarks.py                          # the full study
     python benchmarks/run_benchmarks.py --datasets mosi --protocols labels
     python benchmarks/run_benchmarks.py --backend dask           # on a LocalCluster
+    python benchmarks/run_benchmarks.py --datasets deap --n-jobs 2  # add or redo one corpus
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -56,7 +65,7 @@ from skmmer.model_selection import (  # noqa: E402
     to_markdown,
 )
 
-RESULTS = Path(__file__).parent / "results" / "all"
+RESULTS_ROOT = Path(__file__).parent / "results"
 PROTOCOLS = ("conditions", "rates", "labels")
 
 
@@ -94,15 +103,45 @@ def run_dataset(name: str, args) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def environment_lines(command: str, elapsed: float) -> list[str]:
-    return [
-        f"Command: `{command}` ({elapsed / 60:.1f} min).",
+def environment() -> str:
+    return (
         f"Python {platform.python_version()}, torch {torch.__version__}, scikit-learn "
         f"{sklearn.__version__}, numpy {np.__version__}; {platform.machine()}, "
-        f"{torch.get_num_threads()} torch threads, "
+        f"{os.cpu_count()} CPU cores, "
         + ("CUDA: " + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only")
-        + ".",
-    ]
+    )
+
+
+def merge_with_previous(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """``new`` plus the rows of ``previous`` whose (dataset, protocol, method) this run did not redo."""
+    if previous is None or previous.empty:
+        return new
+    key = ["dataset", "protocol", "method"]
+    redone = set(map(tuple, new[key].drop_duplicates().to_numpy()))
+    keep = [tuple(row) not in redone for row in previous[key].to_numpy()]
+    return pd.concat([previous[keep], new], ignore_index=True)
+
+
+def record_runs(runs_file: Path, datasets: list[str], command: str, minutes: float) -> pd.DataFrame:
+    """Append this run to ``runs.csv`` (a repeated command replaces its earlier entry)."""
+    runs = pd.read_csv(runs_file) if runs_file.exists() else pd.DataFrame()
+    this = pd.DataFrame(
+        {"dataset": datasets, "command": command, "minutes": round(minutes, 1), "environment": environment()}
+    )
+    runs = pd.concat([runs, this], ignore_index=True).drop_duplicates(["dataset", "command"], keep="last")
+    runs.to_csv(runs_file, index=False)
+    return runs
+
+
+def header_lines(runs: pd.DataFrame, datasets) -> list[str]:
+    """The commands (with their wall time) and machines behind the datasets of a table."""
+    lines = []
+    for (command, minutes, env), block in runs[runs["dataset"].isin(list(datasets))].groupby(
+        ["command", "minutes", "environment"], sort=False
+    ):
+        names = ", ".join(block["dataset"])
+        lines.append(f"- {names}: `{command}` ({minutes:.1f} min; {env}).")
+    return lines
 
 
 def varying_key(block: pd.DataFrame) -> str:
@@ -112,12 +151,12 @@ def varying_key(block: pd.DataFrame) -> str:
     return "setting"
 
 
-def write_tables(results: pd.DataFrame, header: list[str]) -> None:
+def write_tables(results: pd.DataFrame, runs: pd.DataFrame, out: Path) -> None:
     """One markdown file per protocol family (``labels`` holds both missing rates)."""
     summary = summarize(results)
     family = summary["protocol"].str.split(",").str[0]
     for name, part in summary.groupby(family, sort=False):
-        lines = [f"# Protocol: {name}", "", *header, ""]
+        lines = [f"# Protocol: {name}", "", *header_lines(runs, part["dataset"].unique()), ""]
         for (protocol, dataset), block in part.groupby(["protocol", "dataset"], sort=False):
             for metric, title in (("UA", "balanced accuracy"), ("WA", "accuracy")):
                 rows = block[block["metric"] == metric]
@@ -125,10 +164,10 @@ def write_tables(results: pd.DataFrame, header: list[str]) -> None:
                 lines += [f"## {dataset}, {protocol}: {title}", "", to_markdown(table), ""]
             fit = block[block["metric"] == "UA"].groupby("method", sort=False)["fit_time"].mean()
             lines += ["Mean fit time per fold (s): " + ", ".join(f"{m} {t:.1f}" for m, t in fit.items()), ""]
-        (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+        (out / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 
-def write_plots(results: pd.DataFrame) -> None:
+def write_plots(results: pd.DataFrame, out: Path) -> None:
     try:
         import matplotlib
 
@@ -161,7 +200,7 @@ def write_plots(results: pd.DataFrame) -> None:
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         fig.tight_layout()
         slug = f"{protocol}_{dataset}".replace(" ", "_").replace(",", "").replace("%", "pct")
-        fig.savefig(RESULTS / f"{slug}.png", dpi=110)
+        fig.savefig(out / f"{slug}.png", dpi=110)
         plt.close(fig)
 
 
@@ -174,20 +213,28 @@ def main(argv=None) -> int:
     parser.add_argument("--data-home", default=None, help="folder of the corpora (default: ../shared/data)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--backend", choices=["dask"], default=None)
+    parser.add_argument("--fresh", action="store_true", help="discard the results of earlier runs")
     args = parser.parse_args(argv)
 
+    out = RESULTS_ROOT / ("quick" if args.quick else "all")
+    out.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        for stale in (out / "folds.csv", out / "runs.csv"):
+            stale.unlink(missing_ok=True)
     start = time.perf_counter()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results = pd.concat([run_dataset(name, args) for name in args.datasets], ignore_index=True)
+    new = pd.concat([run_dataset(name, args) for name in args.datasets], ignore_index=True)
     elapsed = time.perf_counter() - start
-    results.to_csv(RESULTS / "folds.csv", index=False)
+    previous = pd.read_csv(out / "folds.csv") if (out / "folds.csv").exists() else None
+    results = merge_with_previous(new, previous)
+    results.to_csv(out / "folds.csv", index=False)
     command = "python benchmarks/run_benchmarks.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    for stale in RESULTS.glob("*.md"):
+    runs = record_runs(out / "runs.csv", args.datasets, command.strip(), elapsed / 60)
+    for stale in out.glob("*.md"):
         stale.unlink()
-    write_tables(results, environment_lines(command.strip(), elapsed))
-    write_summary(results, environment_lines(command.strip(), elapsed))
-    write_plots(results)
-    print(f"done in {elapsed / 60:.1f} min; results in {RESULTS}", file=sys.stderr)
+    write_tables(results, runs, out)
+    write_summary(results, header_lines(runs, results["dataset"].unique()), out / "summary.md")
+    write_plots(results, out)
+    print(f"done in {elapsed / 60:.1f} min; results in {out}", file=sys.stderr)
     return 0
 
 

@@ -69,8 +69,7 @@ def to_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
     return lines
 
 
-def write_summary(results: pd.DataFrame, header: list[str]) -> Path:
-    path = RESULTS / "summary.md"
+def write_summary(results: pd.DataFrame, header: list[str], path: Path = RESULTS / "summary.md") -> Path:
     lines = ["# Study summary: balanced accuracy, mean over each protocol's settings", "", *header, ""]
     path.write_text("\n".join(lines + to_lines(headline(results))) + "\n")
     return path
@@ -78,10 +77,12 @@ def write_summary(results: pd.DataFrame, header: list[str]) -> Path:
 
 def main() -> int:
     results = pd.read_csv(RESULTS / "folds.csv")
-    command_lines = [
-        line for line in (RESULTS / "conditions.md").read_text().splitlines() if line.startswith("Command")
-    ] if (RESULTS / "conditions.md").exists() else []
-    print(write_summary(results, command_lines), file=sys.stderr)
+    runs_file = RESULTS / "runs.csv"
+    header = [
+        f"- {run.dataset}: `{run.command}` ({run.minutes:.1f} min; {run.environment})."
+        for run in pd.read_csv(runs_file).itertuples()
+    ] if runs_file.exists() else []
+    print(write_summary(results, header), file=sys.stderr)
     return 0
 
 
