@@ -83,6 +83,12 @@ def observed_matrix_from_layout(X: np.ndarray, layout: ModalityLayout) -> np.nda
     return observed
 
 
+def incomplete_matrix_from_layout(X: np.ndarray, layout: ModalityLayout) -> np.ndarray:
+    """``(n_samples, n_modalities)``: True where a block has at least one NaN (missing or partly so)."""
+    isnan = np.isnan(X)
+    return np.column_stack([isnan[:, cols].any(axis=1) for cols in layout.columns])
+
+
 def observed_modalities(X, modalities=None) -> np.ndarray:
     """Which modalities are observed in each row.
 

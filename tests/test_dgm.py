@@ -92,6 +92,36 @@ def test_missing_block_content_is_ignored_and_observed_block_matters(inference):
     np.testing.assert_array_equal(moved["z_mean"][0].numpy(), base["z_mean"][0].numpy())
 
 
+@pytest.mark.parametrize("inference", ["generate", "heads"])
+def test_inference_decodes_only_the_wanted_blocks_without_changing_predictions(inference):
+    net = _network(inference).eval()
+    x, observed = _batch()
+    noise = torch.randn(4, 3, generator=torch.Generator().manual_seed(1))
+    everything = torch.ones_like(observed)
+    with torch.no_grad():
+        default = net.infer(x, observed, noise, n_steps=3)
+        full = net.infer(x, observed, noise, n_steps=3, wanted=everything)
+    torch.testing.assert_close(default["log_proba"], full["log_proba"])
+    torch.testing.assert_close(default["z_mean"], full["z_mean"])
+    feature_wanted = net.feature_observed(~observed if inference == "generate" else ~everything)
+    torch.testing.assert_close(default["expected_x"][feature_wanted], full["expected_x"][feature_wanted])
+    assert (default["expected_x"][~feature_wanted] == 0).all()
+    assert (full["expected_x"] != 0).all()
+
+
+def test_impute_fills_nan_inside_an_observed_block():
+    X, y = _blobs(n=120)
+    est = MultiViewDGMClassifier(modalities=SIZES, **{**FAST, "max_epochs": 3}).fit(X, y)
+    X_test = X[:10].copy()
+    X_test[0, 1] = np.nan  # one feature of an observed block
+    X_test[1, 6:11] = np.nan  # a whole missing block
+    imputed = est.impute(X_test)
+    assert not np.isnan(imputed).any()
+    observed_entries = ~np.isnan(X_test)
+    np.testing.assert_array_equal(imputed[observed_entries], X_test[observed_entries])
+    assert imputed[0, 1] != est.scaler_.mean[1]  # the model's reconstruction, not the mean
+
+
 def test_bound_likelihood_covers_observed_modalities_only():
     """With block c missing, the decoder of c receives no gradient from the bound."""
     net = _network()

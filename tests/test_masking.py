@@ -10,8 +10,10 @@ from hypothesis.extra.numpy import arrays
 from skmmer._random import make_generator
 from skmmer.masking import (
     ModalityDropout,
+    _layout_of,
     apply_condition,
     apply_modality_mask,
+    incomplete_matrix_from_layout,
     max_missing_rate,
     missing_conditions,
     observed_modalities,
@@ -48,6 +50,15 @@ def test_observed_matrix_agrees_with_all_nan_rule_for_any_array(X):
     for m in range(len(SIZES)):
         block = X[:, bounds[m] : bounds[m + 1]]
         np.testing.assert_array_equal(observed[:, m], ~np.isnan(block).all(axis=1))
+
+
+@given(nan_patterned_arrays())
+def test_incomplete_blocks_are_those_with_any_nan_and_include_missing_ones(X):
+    incomplete = incomplete_matrix_from_layout(X, _layout_of((X.shape[1], None), SIZES))
+    bounds = np.cumsum([0, *SIZES])
+    for m in range(len(SIZES)):
+        np.testing.assert_array_equal(incomplete[:, m], np.isnan(X[:, bounds[m] : bounds[m + 1]]).any(axis=1))
+    assert not (~observed_modalities(X, SIZES) & ~incomplete).any()
 
 
 @st.composite

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from skmmer._random import make_generator
 from skmmer.base import MultimodalClassifierBase
 from skmmer.generative._dgm_network import MultiViewDGMNetwork
+from skmmer.masking import incomplete_matrix_from_layout
 
 #: Fixed-point iterations y -> z -> x_m when missing views are generated at prediction.
 GENERATION_STEPS = 3
@@ -169,7 +170,10 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
       share of unlabelled rows (about K times more per row). During
       training the classifier's missing views are filled from the decoder
       at the posterior mean (no gradient, one decoder pass per class);
-      prediction averages the decoder over ``n_samples`` draws instead.
+      prediction averages the decoder over ``n_samples`` draws instead,
+      and only for the blocks it needs (the missing ones; :meth:`impute`
+      adds partly observed blocks), so complete rows cost the encoders and
+      the classifier only.
     * **What the weights mean**: with ``"generate"`` the weights are learned
       from the bound only, as in the paper, so they rank modalities by how
       well their encoder explains *all* observed modalities (with every
@@ -293,7 +297,9 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
 
     def _infer(self, module, batch, key: str) -> torch.Tensor:
         noise = self._inference_noise()
-        out = module.infer(batch["x"], batch["observed"], noise, GENERATION_STEPS)
+        out = module.infer(
+            batch["x"], batch["observed"], noise, GENERATION_STEPS, wanted=batch.get("incomplete")
+        )
         return out[key]
 
     def _predict_logits(self, module, batch) -> torch.Tensor:
@@ -343,7 +349,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         check_is_fitted(self, "module_")
         X = self._validate_X(X, reset=False)
         values, observed = self.scaler_.transform(X)
-        data = self._tensors(values, observed)
+        # Decode every block with a NaN (missing, or partly observed), not just missing ones.
+        data = self._tensors(values, observed, incomplete=incomplete_matrix_from_layout(X, self.layout_))
         expected = self._run_in_chunks(
             lambda module, batch: self._infer(module, batch, "expected_x"), data
         )

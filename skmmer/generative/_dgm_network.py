@@ -269,7 +269,12 @@ class MultiViewDGMNetwork(nn.Module):
     # Inference (deterministic, per row)
     # ------------------------------------------------------------------ #
     def infer(
-        self, x: torch.Tensor, observed: torch.Tensor, noise: torch.Tensor, n_steps: int
+        self,
+        x: torch.Tensor,
+        observed: torch.Tensor,
+        noise: torch.Tensor,
+        n_steps: int,
+        wanted: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """Class log-probabilities, posterior mean of z and E[x | x_o], per row.
 
@@ -279,18 +284,20 @@ class MultiViewDGMNetwork(nn.Module):
         the other rows. Decoder means are averaged over the draws (the
         conditional expectation of x_m; sampling x_m's own Gaussian noise
         too would only add variance).
+
+        ``wanted`` (n, M) names the blocks of ``expected_x`` to compute; the
+        others are left at 0. By default these are the blocks the classifier
+        needs: the missing ones with ``"generate"``, none with ``"heads"``.
+        Decoding is most of the cost of prediction, so complete rows cost
+        almost nothing more than the encoders.
         """
         x_k, codes = self.every_class(x)
         mean, log_var = self.encode(x_k, codes)  # (K, n, M, L)
         codes = codes.unsqueeze(2).expand(*mean.shape[:-1], -1)  # (K, n, M, K)
         w = torch.exp(self.log_mixture_weights(observed)) * observed.to(x.dtype)  # (n, M)
-        std = torch.exp(0.5 * log_var)
-        expected = None
-        for draw in noise:  # loop over the S draws keeps memory at (K, n, M, D)
-            decoded = self.decode(mean + std * draw, codes)
-            part = torch.einsum("nm,knmd->knd", w, decoded)
-            expected = part if expected is None else expected + part
-        expected = expected / noise.shape[0]  # (K, n, D): E[x | x_o, y]
+        if wanted is None:
+            wanted = ~observed if self.inference == "generate" else torch.zeros_like(observed)
+        expected = self.expected_blocks(mean, torch.exp(0.5 * log_var), codes, w, noise, wanted)
 
         if self.inference == "generate":
             _, log_proba = self.fill_missing(x, observed, expected, n_steps=n_steps)
@@ -301,5 +308,36 @@ class MultiViewDGMNetwork(nn.Module):
         reconstruction = torch.einsum("nk,knd->nd", proba, expected)
         return {"log_proba": log_proba, "z_mean": z_mean, "expected_x": reconstruction}
 
+    def expected_blocks(
+        self,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        codes: torch.Tensor,
+        w: torch.Tensor,
+        noise: torch.Tensor,
+        wanted: torch.Tensor,
+    ) -> torch.Tensor:
+        """E[x_m | x_o, y] = sum_v w_v E_{q_v}[decoder_m(z)] for the ``wanted`` (row, m) blocks, (K, n, D).
+
+        Each decoder runs on the rows that want its block only (one index per
+        modality: a device sync, acceptable at inference, never in training).
+        The loop over the S draws keeps memory at (K, rows, M, d_m).
+        """
+        K, n = mean.shape[:2]
+        expected = mean.new_zeros(K, n, sum(self.sizes))
+        stops = torch.cumsum(torch.as_tensor(self.sizes), 0).tolist()
+        for m, decoder in enumerate(self.decoders):
+            rows = wanted[:, m].nonzero().squeeze(1)
+            if rows.numel() == 0:
+                continue
+            mu, sd, c, w_rows = mean[:, rows], std[:, rows], codes[:, rows], w[rows]
+            total = None
+            for draw in noise:
+                decoded = decoder(torch.cat([mu + sd * draw, c], dim=-1))  # (K, r, M, d_m)
+                part = torch.einsum("rm,krmd->krd", w_rows, decoded)
+                total = part if total is None else total + part
+            start = stops[m] - self.sizes[m]
+            expected[:, rows, start : stops[m]] = total / noise.shape[0]
+        return expected
 
 __all__ = ["MIN_DECODER_VARIANCE", "MultiViewDGMNetwork", "gaussian_log_density"]
