@@ -49,16 +49,35 @@ def test_conditioning_recovers_a_function_of_the_observed_block(fitted):
     scale = truth.std(axis=0)
     mean_err = np.sqrt((((truth.mean(axis=0) - truth) / scale) ** 2).mean())
     assert mean_err > 0.9
-    one_draw = imp.transform(X_miss)
-    err_one = np.sqrt((((one_draw[:, 4:7] - truth) / scale) ** 2).mean())
+
+    def error(imputed):
+        return np.sqrt((((imputed[:, 4:7] - truth) / scale) ** 2).mean())
+
+    err_conditional = error(imp.transform(X_miss))  # default: the conditional mean
     try:
-        mean_of_draws = imp.set_params(n_draws=5).transform(X_miss)
+        err_one = error(imp.set_params(sample_posterior=True).transform(X_miss))
+        err_mean = error(imp.set_params(n_draws=5).transform(X_miss))
     finally:
-        imp.set_params(n_draws=1)
-    err_mean = np.sqrt((((mean_of_draws[:, 4:7] - truth) / scale) ** 2).mean())
+        imp.set_params(sample_posterior=False, n_draws=1)
     assert err_one < 0.7 * mean_err, (err_one, mean_err)
     assert err_mean < 0.4 * mean_err, (err_mean, mean_err)
     assert err_mean < err_one
+    assert err_conditional < 0.4 * mean_err, (err_conditional, mean_err)
+    assert err_conditional < err_one
+
+
+def test_conditional_mean_is_the_centre_of_the_draws_and_row_independent(fitted):
+    imp, X_test = fitted
+    X_miss = X_test[:40].copy()
+    X_miss[:, 4:7] = np.nan
+    conditional = imp.transform(X_miss)[:, 4:7]
+    draws = imp.sample(X_miss, n_draws=30)[:, :, 4:7]
+    spread = draws.std(axis=0).mean()
+    gap = np.abs(conditional - draws.mean(axis=0)).mean()
+    assert spread > 0.05 and gap < spread, (gap, spread)
+    np.testing.assert_array_equal(imp.transform(X_miss)[:, 4:7], conditional)  # deterministic
+    np.testing.assert_allclose(imp.transform(X_miss[::-1])[::-1, 4:7], conditional, atol=1e-5)
+    np.testing.assert_allclose(imp.transform(X_miss[3:4])[:, 4:7], conditional[3:4], atol=1e-5)
 
 
 def test_condition_is_used(fitted):
@@ -102,13 +121,14 @@ def test_sample_shapes_and_repeatability(fitted):
     assert np.array_equal(draws, imp.sample(X_miss, n_draws=5))
     # the draws differ from each other for the missing entries
     assert draws[:, :, 7:].std(axis=0).mean() > 0.05
-    # transform with n_draws=k is the mean of the first k draws
+    # with sample_posterior, transform with n_draws=k is the mean of the first k draws
     try:
-        mean3 = imp.set_params(n_draws=3).transform(X_miss)
+        mean3 = imp.set_params(sample_posterior=True, n_draws=3).transform(X_miss)
+        one = imp.set_params(n_draws=1).transform(X_miss)
     finally:
-        imp.set_params(n_draws=1)
+        imp.set_params(sample_posterior=False, n_draws=1)
     np.testing.assert_allclose(mean3[:, 7:], draws[:3, :, 7:].mean(axis=0))
-    np.testing.assert_array_equal(imp.transform(X_miss), draws[0])
+    np.testing.assert_array_equal(one, draws[0])
     with pytest.raises(ValueError, match="n_draws"):
         imp.sample(X_miss, n_draws=0)
 

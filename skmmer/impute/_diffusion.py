@@ -15,6 +15,7 @@ from skmmer._random import make_generator, seeded
 from skmmer.base import TorchEstimatorBase
 from skmmer.impute._score_network import (
     ConditionalDenoiser,
+    conditional_mean,
     denoising_loss,
     row_keys,
     sample_missing,
@@ -23,6 +24,11 @@ from skmmer.impute._score_network import (
 from skmmer.masking import ModalityDropout, max_missing_rate
 
 __all__ = ["DiffusionImputer"]
+
+
+def _chunks(n: int, size: int):
+    """(start, stop) pairs covering range(n) in pieces of at most ``size``."""
+    return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 #: Rows (times draws) per sampler chunk: bounds the memory of one batched call.
 SAMPLE_CHUNK = 4096
@@ -75,12 +81,18 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         (``n_steps`` calls). See Notes.
     n_steps : int, default=12
         Solver steps per draw.
+    sample_posterior : bool, default=False
+        What :meth:`transform` returns for the missing entries. ``False``:
+        the conditional mean E[missing | observed], read off the denoiser at
+        the top noise level in one network call (deterministic; the lowest
+        squared error). ``True``: draws from the conditional distribution
+        by solving the reverse process, averaged over ``n_draws``. As in
+        :class:`~sklearn.impute.IterativeImputer`, draws are for multiple
+        imputation; :meth:`sample` returns them whatever this setting.
     n_draws : int, default=1
-        Draws averaged by :meth:`transform`: 1 returns one draw from the
-        conditional distribution (a proper single imputation); more returns
-        the mean of the draws (closer to the conditional mean, so a lower
-        squared error, at ``n_draws`` times the cost). :meth:`sample`
-        returns the draws themselves.
+        Draws averaged by :meth:`transform` when ``sample_posterior=True``:
+        1 returns one draw (a proper single imputation), more their mean
+        (``n_draws`` times the cost).
     max_epochs : int, default=200
         Maximum number of passes over the training rows.
     batch_size : int, default=128
@@ -202,6 +214,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         "n_layers": [Interval(Integral, 0, None, closed="left")],
         "schedule": [StrOptions({"edm", "ve"})],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "sample_posterior": ["boolean"],
         "n_draws": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -213,6 +226,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         n_layers=2,
         schedule="edm",
         n_steps=12,
+        sample_posterior=False,
         n_draws=1,
         max_epochs=200,
         batch_size=128,
@@ -231,6 +245,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         self.n_layers = n_layers
         self.schedule = schedule
         self.n_steps = n_steps
+        self.sample_posterior = sample_posterior
         self.n_draws = n_draws
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -317,12 +332,17 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     # ------------------------------------------------------------------ #
     # Imputation
     # ------------------------------------------------------------------ #
-    def _draws(self, X: np.ndarray, n_draws: int) -> np.ndarray:
-        """(n_draws, n_samples, n_features) float64 draws, observed entries copied from X."""
+    def _fill_missing(self, X: np.ndarray, n_outputs: int, fill) -> np.ndarray:
+        """(n_outputs, n_samples, n_features) float64 copies of ``X`` with every NaN filled.
+
+        ``fill(cond, visible, keys, k)`` returns the ``k``-th filling of a chunk
+        of rows in standardized block order; only rows with a NaN are passed,
+        and only their NaN entries are taken from it.
+        """
         values, _ = self.scaler_.transform(X)
         order = self.scaler_.order
         missing = np.isnan(X)
-        out = np.repeat(X[None], n_draws, axis=0)
+        out = np.repeat(X[None], n_outputs, axis=0)
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size == 0:
             return out
@@ -330,27 +350,35 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         cond = torch.from_numpy(values[rows]).to(self.device_)
         visible = torch.from_numpy(~missing[rows][:, order]).to(self.device_)
         self.module_.eval()
-        chunk = max(1, SAMPLE_CHUNK)
         with torch.inference_mode():
-            for draw in range(n_draws):
-                parts = []
-                for start in range(0, rows.size, chunk):
-                    stop = start + chunk
-                    sampled = sample_missing(
-                        self.module_,
-                        cond[start:stop],
-                        visible[start:stop],
-                        keys[start:stop],
-                        draw,
-                        n_steps=self.n_steps,
-                        schedule=self.schedule,
-                    )
-                    parts.append(sampled.double().cpu().numpy())
+            for k in range(n_outputs):
+                parts = [
+                    fill(cond[start:stop], visible[start:stop], keys[start:stop], k).double().cpu().numpy()
+                    for start, stop in _chunks(rows.size, SAMPLE_CHUNK)
+                ]
                 imputed = self.scaler_.inverse_transform(np.concatenate(parts))
-                block = out[draw, rows]
+                block = out[k, rows]
                 block[missing[rows]] = imputed[missing[rows]]
-                out[draw, rows] = block
+                out[k, rows] = block
         return out
+
+    def _draws(self, X: np.ndarray, n_draws: int) -> np.ndarray:
+        """(n_draws, n_samples, n_features) draws, observed entries copied from X."""
+
+        def one_draw(cond, visible, keys, draw):
+            return sample_missing(
+                self.module_, cond, visible, keys, draw, n_steps=self.n_steps, schedule=self.schedule
+            )
+
+        return self._fill_missing(X, n_draws, one_draw)
+
+    def _conditional_mean(self, X: np.ndarray) -> np.ndarray:
+        """(n_samples, n_features): the network's E[missing | observed], observed entries copied."""
+
+        def mean_fill(cond, visible, keys, k):
+            return conditional_mean(self.module_, cond, visible, schedule=self.schedule)
+
+        return self._fill_missing(X, 1, mean_fill)[0]
 
     def sample(self, X, n_draws=10) -> np.ndarray:
         """Draws from the conditional distribution of the missing entries.
@@ -367,7 +395,8 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         draws : ndarray of float64, shape (n_draws, n_samples, n_features)
             ``draws[k]`` is the ``k``-th imputation of ``X``: observed entries
             equal those of ``X``, missing ones are filled. ``transform`` with
-            ``n_draws=k`` returns the mean of the first ``k`` draws, and
+            ``sample_posterior=True, n_draws=k`` returns the mean of the
+            first ``k`` draws, and
             ``np.quantile(draws, [0.05, 0.95], axis=0)`` gives per-entry 90%
             intervals.
         """
@@ -388,11 +417,14 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         Returns
         -------
         X_imputed : ndarray of float64, shape (n_samples, n_features)
-            One draw (``n_draws=1``) or the mean of ``n_draws`` draws, in the
-            original units; no NaN.
+            The conditional mean (``sample_posterior=False``), or one draw
+            (``n_draws=1``) or the mean of ``n_draws`` draws
+            (``sample_posterior=True``), in the original units; no NaN.
         """
         check_is_fitted(self, "module_")
         X = self._validate_X(X, reset=False)
+        if not self.sample_posterior:
+            return self._conditional_mean(X)
         draws = self._draws(X, self.n_draws)
         if self.n_draws == 1:
             return draws[0]

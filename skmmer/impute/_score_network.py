@@ -25,6 +25,7 @@ from torch import nn
 
 __all__ = [
     "ConditionalDenoiser",
+    "conditional_mean",
     "row_keys",
     "row_normal",
     "sample_missing",
@@ -213,6 +214,32 @@ def edm_sigma_grid(n_steps: int, device) -> torch.Tensor:
     return torch.cat([sigmas, torch.zeros(1, dtype=torch.float64, device=device)]).float()
 
 
+def top_sigma(schedule: str) -> float:
+    """The largest noise level of a schedule: where every sampler starts."""
+    if schedule == "edm":
+        return EDM_SIGMA_MAX
+    return float(ve_sigma(torch.tensor(1.0, dtype=torch.float64)))
+
+
+@torch.no_grad()
+def conditional_mean(
+    module: ConditionalDenoiser, cond: torch.Tensor, visible: torch.Tensor, *, schedule: str
+) -> torch.Tensor:
+    """E[hidden | visible] in one network call (visible entries copied from ``cond``).
+
+    At the top noise level the noisy input carries almost nothing about the
+    clean row, so the trained denoiser, the minimizer of the squared error
+    given its inputs, approximates the conditional expectation of the hidden
+    entries given the visible ones. The noisy input is set to its centre (0):
+    no randomness, and a row's output depends on that row only.
+    """
+    n = cond.shape[0]
+    sigma = torch.full((n,), top_sigma(schedule), device=cond.device, dtype=cond.dtype)
+    denoised = module(torch.zeros_like(cond), sigma, cond, visible)
+    vis = visible.to(cond.dtype)
+    return denoised * (1.0 - vis) + cond * vis
+
+
 @torch.no_grad()
 def sample_missing(
     module: ConditionalDenoiser,
@@ -245,7 +272,7 @@ def sample_missing(
         return module(x, torch.full((n,), sigma, device=device, dtype=dtype), cond, visible)
 
     if schedule == "edm":
-        sigmas = edm_sigma_grid(n_steps, device).tolist()
+        sigmas = edm_sigma_grid(n_steps, device).tolist()  # sigmas[0] == top_sigma("edm")
         x = noise(0) * sigmas[0]
         for i in range(n_steps):
             s, s_next = sigmas[i], sigmas[i + 1]
@@ -258,7 +285,7 @@ def sample_missing(
     else:
         ts = torch.linspace(1.0, VE_EPS_SAMPLE, n_steps, dtype=torch.float64)
         dt = float(ts[0] - ts[1]) if n_steps > 1 else 1.0 - VE_EPS_SAMPLE
-        x = noise(0) * float(ve_sigma(torch.tensor(1.0, dtype=torch.float64)))
+        x = noise(0) * top_sigma("ve")
         for i, t in enumerate(ts.tolist()):
             sigma = float(ve_sigma(torch.tensor(t, dtype=torch.float64)))
             g2 = VE_SIGMA ** (2 * t)
