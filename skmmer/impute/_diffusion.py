@@ -171,10 +171,24 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     steps, coverage 0.77-0.83, 100 steps taking 26 times as long as EDM
     with 12. Hence ``schedule="edm"``, ``n_steps=12``.
 
-    **Single draw or mean.** A draw carries the conditional spread, so its
-    squared error is about twice that of the conditional mean; for point
-    imputation (RMSE, a downstream classifier) use ``n_draws`` of 10 or
-    more, for multiple imputation use :meth:`sample`.
+    **Conditional mean, draws, or their mean.** A denoiser trained with a
+    squared error estimates E[clean | its inputs]; at the top noise level
+    the noisy input carries almost nothing, so one network call there (with
+    the noisy input at its centre, 0) estimates E[missing | observed]. That
+    is ``transform``'s default. Measured with
+    ``python benchmarks/bench_diffusion.py --parts impute,downstream,speed
+    --rates 0.1,0.5,max --threads 1`` (one split per dataset, same masks;
+    ``benchmarks/results/diffusion/README.md``): its RMSE is lower than
+    the mean of 20 draws in 16 of 23 scenarios on MOSI, mfeat, DEAP and
+    WESAD and lower than one draw in all 23 (a draw carries the
+    conditional spread: about twice the squared error), at 1/460 of the
+    cost of 20 draws; 10,000 MOSI rows with one block missing take 0.6 s
+    against 5.9 s for one draw. Downstream (LogisticRegression after
+    imputation) it is the better choice where modalities are rarely seen
+    together: mfeat with one view per row, 0.817 balanced accuracy against
+    0.632 for the mean of 10 draws and 0.317 for one draw. Draws remain
+    the tool for multiple imputation and uncertainty: :meth:`sample`, or
+    ``sample_posterior=True``.
 
     **Conditioning.** The network gets the visible values (zero where
     hidden), the per-feature visibility mask and the noisy hidden values; so
