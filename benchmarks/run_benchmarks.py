@@ -52,7 +52,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, estimators_for  # noqa: E402
-from summarize_study import write_summary  # noqa: E402
+from summarize_study import header_lines, write_summary  # noqa: E402
 
 from skmmer.masking import simulate_missing  # noqa: E402
 from skmmer.model_selection import (  # noqa: E402
@@ -131,17 +131,6 @@ def record_runs(runs_file: Path, datasets: list[str], command: str, minutes: flo
     runs = pd.concat([runs, this], ignore_index=True).drop_duplicates(["dataset", "command"], keep="last")
     runs.to_csv(runs_file, index=False)
     return runs
-
-
-def header_lines(runs: pd.DataFrame, datasets) -> list[str]:
-    """The commands (with their wall time) and machines behind the datasets of a table."""
-    lines = []
-    for (command, minutes, env), block in runs[runs["dataset"].isin(list(datasets))].groupby(
-        ["command", "minutes", "environment"], sort=False
-    ):
-        names = ", ".join(block["dataset"])
-        lines.append(f"- {names}: `{command}` ({minutes:.1f} min; {env}).")
-    return lines
 
 
 def varying_key(block: pd.DataFrame) -> str:

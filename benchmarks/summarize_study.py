@@ -7,8 +7,8 @@ re-render ``benchmarks/results/all/summary.md`` from an existing
     python benchmarks/summarize_study.py
 
 Columns (balanced accuracy, each a mean over the protocol's settings of one
-run with the same folds and masks for every method): the six missing-modality
-conditions (complete test rows excluded), the missing rates above 0, the
+run with the same folds and masks for every method): the fixed missing-modality
+conditions (six for three modalities) (complete test rows excluded), the missing rates above 0, the
 1% and 5% label fractions with 30% of modality entries missing, and the mean
 fit time per fold of the ``conditions`` protocol.
 """
@@ -21,6 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 RESULTS = Path(__file__).parent / "results" / "all"
+
+
+def header_lines(runs: pd.DataFrame, datasets) -> list[str]:
+    """The commands (with their wall time) and machines behind the given datasets' rows."""
+    lines = []
+    for (command, minutes, env), block in runs[runs["dataset"].isin(list(datasets))].groupby(
+        ["command", "minutes", "environment"], sort=False
+    ):
+        lines.append(f"- {', '.join(block['dataset'])}: `{command}` ({minutes:.1f} min; {env}).")
+    return lines
 
 
 def _mean_over(rows: pd.DataFrame) -> pd.Series:
@@ -36,7 +46,7 @@ def headline(results: pd.DataFrame) -> dict[str, pd.DataFrame]:
         conditions = rows[rows["protocol"] == "conditions"]
         if len(conditions):
             full = conditions.groupby("setting")["setting"].first().str.count(r"\+").idxmax()
-            columns["six missing conditions"] = _mean_over(conditions[conditions["setting"] != full])
+            columns["fixed missing conditions"] = _mean_over(conditions[conditions["setting"] != full])
         rates = rows[rows["protocol"] == "rates"]
         if len(rates):
             columns["missing rates > 0"] = _mean_over(rates[rates["setting"].astype(str) != "0.0"])
@@ -69,19 +79,37 @@ def to_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
     return lines
 
 
+def across_datasets(tables: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
+    """One headline column side by side for every dataset that has it (methods as rows)."""
+    parts = {name: table[column] for name, table in tables.items() if column in table}
+    return pd.DataFrame(parts)
+
+
+def across_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
+    lines = []
+    for column in ("fixed missing conditions", "missing rates > 0", "5% labels, 30% missing"):
+        table = across_datasets(tables, column).dropna(how="all")
+        if table.shape[1] < 2:
+            continue
+        header = ["method", *table.columns]
+        lines += [f"## Every dataset: {column}", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+        for method, row in table.iterrows():
+            lines.append(f"| {method} | " + " | ".join("" if pd.isna(v) else f"{v:.3f}" for v in row) + " |")
+        lines.append("")
+    return lines
+
+
 def write_summary(results: pd.DataFrame, header: list[str], path: Path = RESULTS / "summary.md") -> Path:
     lines = ["# Study summary: balanced accuracy, mean over each protocol's settings", "", *header, ""]
-    path.write_text("\n".join(lines + to_lines(headline(results))) + "\n")
+    tables = headline(results)
+    path.write_text("\n".join(lines + across_lines(tables) + to_lines(tables)) + "\n")
     return path
 
 
 def main() -> int:
     results = pd.read_csv(RESULTS / "folds.csv")
     runs_file = RESULTS / "runs.csv"
-    header = [
-        f"- {run.dataset}: `{run.command}` ({run.minutes:.1f} min; {run.environment})."
-        for run in pd.read_csv(runs_file).itertuples()
-    ] if runs_file.exists() else []
+    header = header_lines(pd.read_csv(runs_file), results["dataset"].unique()) if runs_file.exists() else []
     print(write_summary(results, header), file=sys.stderr)
     return 0
 
