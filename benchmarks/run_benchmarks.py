@@ -13,7 +13,8 @@ same masks for every method, and writes into ``benchmarks/results/all/``:
   and on what machine.
 
 A run replaces the rows of the datasets, protocols and methods it ran and
-keeps the others, so the corpora can be run one at a time (``--fresh`` starts over).
+keeps the others, so the corpora can be run one at a time, or side by side (a
+lock serializes the merge); ``--fresh`` starts over.
 ``--quick`` writes into ``benchmarks/results/quick/`` instead, so a smoke run
 never overwrites the study.
 
@@ -38,6 +39,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -110,6 +112,22 @@ def environment() -> str:
         f"{os.cpu_count()} CPU cores, "
         + ("CUDA: " + torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU only")
     )
+
+
+@contextlib.contextmanager
+def results_lock(out: Path):
+    """Serialize the read-merge-write of ``out`` between runs started side by side (POSIX)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: runs in parallel must use different folders
+        yield
+        return
+    with open(out / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def merge_with_previous(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -213,16 +231,17 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     new = pd.concat([run_dataset(name, args) for name in args.datasets], ignore_index=True)
     elapsed = time.perf_counter() - start
-    previous = pd.read_csv(out / "folds.csv") if (out / "folds.csv").exists() else None
-    results = merge_with_previous(new, previous)
-    results.to_csv(out / "folds.csv", index=False)
-    command = "python benchmarks/run_benchmarks.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    runs = record_runs(out / "runs.csv", args.datasets, command.strip(), elapsed / 60)
-    for stale in out.glob("*.md"):
-        stale.unlink()
-    write_tables(results, runs, out)
-    write_summary(results, header_lines(runs, results["dataset"].unique()), out / "summary.md")
-    write_plots(results, out)
+    with results_lock(out):
+        previous = pd.read_csv(out / "folds.csv") if (out / "folds.csv").exists() else None
+        results = merge_with_previous(new, previous)
+        results.to_csv(out / "folds.csv", index=False)
+        command = "python benchmarks/run_benchmarks.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        runs = record_runs(out / "runs.csv", args.datasets, command.strip(), elapsed / 60)
+        for stale in out.glob("*.md"):
+            stale.unlink()
+        write_tables(results, runs, out)
+        write_summary(results, header_lines(runs, results["dataset"].unique()), out / "summary.md")
+        write_plots(results, out)
     print(f"done in {elapsed / 60:.1f} min; results in {out}", file=sys.stderr)
     return 0
 
