@@ -68,6 +68,8 @@ from skmmer.model_selection import (  # noqa: E402
 )
 
 RESULTS_ROOT = Path(__file__).parent / "results"
+#: Every method of the study, in the order the tables list them.
+METHOD_ORDER = list(estimators_for({"a": 1, "b": 1}, semi_supervised=True, quick=False))
 PROTOCOLS = ("conditions", "rates", "labels")
 
 
@@ -137,7 +139,12 @@ def merge_with_previous(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.
     key = ["dataset", "protocol", "method"]
     redone = set(map(tuple, new[key].drop_duplicates().to_numpy()))
     keep = [tuple(row) not in redone for row in previous[key].to_numpy()]
-    return pd.concat([previous[keep], new], ignore_index=True)
+    merged = pd.concat([previous[keep], new], ignore_index=True)
+    # Tables list methods in file order: keep the study's order after a re-run.
+    names = [*METHOD_ORDER, *previous["method"], *new["method"]]
+    rank = {m: i for i, m in enumerate(dict.fromkeys(names))}
+    order = merged["method"].map(rank).to_numpy()
+    return merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
 
 
 def record_runs(runs_file: Path, datasets: list[str], command: str, minutes: float) -> pd.DataFrame:

@@ -22,7 +22,7 @@ def test_a_run_replaces_only_the_rows_it_redid():
         _rows("mosi", "conditions", ["A", "B"], 0.2),
         _rows("deap", "rates", ["A", "B"], 0.3),
     ], ignore_index=True)
-    new = _rows("mosi", "rates", ["A"], 0.9)
+    new = _rows("mosi", "rates", ["A"], 0.9)  # "A" was first before
     merged = run_benchmarks.merge_with_previous(new, previous)
     assert len(merged) == len(previous)
     key = merged.set_index(["dataset", "protocol", "method"])["value"]
@@ -31,6 +31,8 @@ def test_a_run_replaces_only_the_rows_it_redid():
     assert key[("mosi", "conditions", "A")] == 0.2
     assert key[("deap", "rates", "B")] == 0.3
     assert run_benchmarks.merge_with_previous(new, None) is new
+    # the re-run method keeps its place: methods appear in their first order
+    assert list(dict.fromkeys(merged["method"])) == ["A", "B"]
 
 
 def test_runs_log_keeps_every_command_and_replaces_a_repeat(tmp_path):
