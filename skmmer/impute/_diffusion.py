@@ -56,10 +56,13 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     ignored and every observed block counts.
 
     ``transform`` fills every missing block, and every NaN feature inside an
-    observed block, by solving the reverse process conditioned on the
-    row's visible values; observed entries are copied from the input bit
-    for bit. ``sample`` returns several draws, from which per-entry
-    uncertainty (intervals, variances) follows.
+    observed block, with the network's conditional mean given the row's
+    visible values (one call at the top noise level; a row with nothing
+    observed gets the unconditional mean), or, with
+    ``sample_posterior=True``, with draws from the reverse process;
+    observed entries are copied from the input bit for bit. ``sample``
+    returns several draws (a row with nothing observed gets unconditional
+    ones), from which per-entry uncertainty (intervals, variances) follows.
 
     Parameters
     ----------
