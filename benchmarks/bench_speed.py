@@ -11,6 +11,11 @@ Usage::
 
     python benchmarks/bench_speed.py            # rows 1k/5k/20k, modalities 2/4/8
     python benchmarks/bench_speed.py --quick    # rows 1k/5k, modalities 2/4
+    python benchmarks/bench_speed.py --estimators DiffusionImputer   # re-measure one
+
+Results go to ``benchmarks/results/speed/speed.csv`` (and ``speed.md``): a
+run replaces the rows it re-measured and keeps the others, and every row
+names the command that measured it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 import skmmer
@@ -65,42 +71,77 @@ def measure(name: str, rows: int, modalities: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+KEY = ["estimator", "rows", "modalities", "device"]
+
+
+def merge_measurements(new: pd.DataFrame, previous_file: Path) -> pd.DataFrame:
+    """``new`` plus the earlier rows it did not re-measure (same estimator, size and device)."""
+    if not previous_file.exists():
+        return new
+    previous = pd.read_csv(previous_file)
+    redone = set(map(tuple, new[KEY].to_numpy()))
+    kept = previous[[tuple(row) not in redone for row in previous[KEY].to_numpy()]]
+    merged = pd.concat([kept, new], ignore_index=True)
+    # rows grow first, then modalities, as in the docstring
+    merged["_by_rows"] = merged["modalities"] != 3
+    merged = merged.sort_values(["estimator", "_by_rows", "rows", "modalities"], kind="stable")
+    return merged.drop(columns="_by_rows").reset_index(drop=True)
+
+
+def render(table: pd.DataFrame) -> str:
+    """The markdown table of ``speed.csv``, with the command behind each row."""
+    commands = list(dict.fromkeys(table["command"]))
+    lines = [
+        "# Speed and peak memory",
+        "",
+        f"Python {platform.python_version()}, torch {torch.__version__}, {platform.machine()}, "
+        f"{torch.get_num_threads()} torch threads by default; {EPOCHS} epochs per fit (early "
+        "stopping off), synthetic data with 32 features per modality and 30% of modality "
+        "blocks missing. Commands (the `run` column):",
+        "",
+        *[f"{i}. `{command}`" for i, command in enumerate(commands, start=1)],
+        "",
+        "| estimator | rows | modalities | device | fit (s) | fit rows/s/epoch | predict rows/s "
+        "| peak RSS (MB) | run |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"| {r.estimator} | {r.rows} | {r.modalities} | {r.device} | {r.fit_s:.2f} | "
+            f"{r.rows * EPOCHS / r.fit_s:.0f} | {r.rows / r.predict_s:.0f} | {r.peak_mb:.0f} | "
+            f"{commands.index(r.command) + 1} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--estimators", nargs="+", default=None)
-    args = parser.parse_args(argv)
+    argv_given = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv_given)
     row_sizes = (1000, 5000) if args.quick else (1000, 5000, 20000)
     modality_counts = (2, 4) if args.quick else (2, 4, 8)
     names = args.estimators or estimator_names()
 
-    table = []
+    command = "python benchmarks/bench_speed.py" + (" " + " ".join(argv_given) if argv_given else "")
+    measured = []
     for name in names:
         for rows, n_modalities in [(r, 3) for r in row_sizes] + [(2000, m) for m in modality_counts]:
             result = measure(name, rows, n_modalities)
-            table.append((name, rows, n_modalities, result))
+            measured.append(
+                dict(estimator=name, rows=rows, modalities=n_modalities, device=result["device"],
+                     fit_s=result["fit"], predict_s=result["predict"], peak_mb=result["peak_mb"],
+                     command=command)
+            )
             print(name, rows, n_modalities, result, file=sys.stderr, flush=True)
 
-    command = "python benchmarks/bench_speed.py" + (" --quick" if args.quick else "")
-    lines = [
-        "# Speed and peak memory",
-        "",
-        f"Command: `{command}`. Python {platform.python_version()}, torch {torch.__version__}, "
-        f"{platform.machine()}, {torch.get_num_threads()} torch threads by default; "
-        f"{EPOCHS} epochs per fit (early stopping off), synthetic data with 32 features per "
-        "modality and 30% of modality blocks missing.",
-        "",
-        "| estimator | rows | modalities | device | fit (s) | fit rows/s/epoch | predict rows/s | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, rows, n_modalities, r in table:
-        lines.append(
-            f"| {name} | {rows} | {n_modalities} | {r['device']} | {r['fit']:.2f} | "
-            f"{rows * EPOCHS / r['fit']:.0f} | {rows / r['predict']:.0f} | {r['peak_mb']:.0f} |"
-        )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    table = merge_measurements(pd.DataFrame(measured), RESULTS / "speed.csv")
+    table.to_csv(RESULTS / "speed.csv", index=False)
+    markdown = render(table)
+    (RESULTS / "speed.md").write_text(markdown)
+    print(markdown)
     return 0
 
 

@@ -82,7 +82,9 @@ def to_lines(tables: dict[str, pd.DataFrame]) -> list[str]:
 def across_datasets(tables: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     """One headline column side by side for every dataset that has it (methods as rows)."""
     parts = {name: table[column] for name, table in tables.items() if column in table}
-    return pd.DataFrame(parts)
+    # pandas sorts a union of differing indexes: keep the study's method order instead.
+    order = list(dict.fromkeys(method for part in parts.values() for method in part.index))
+    return pd.DataFrame(parts).reindex(order)
 
 
 def across_lines(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -46,3 +46,39 @@ def test_runs_log_keeps_every_command_and_replaces_a_repeat(tmp_path):
     assert runs.set_index("dataset").loc["mosi", "minutes"] == 3.0
     lines = run_benchmarks.header_lines(runs, ["deap", "wesad"])
     assert len(lines) == 1 and lines[0].startswith("- deap, wesad: `cmd two` (2.0 min;")
+
+
+def test_side_by_side_tables_keep_the_study_order():
+    summarize_study = pytest.importorskip("summarize_study")
+    tables = {
+        "mosi": pd.DataFrame({"rates": [0.7, 0.6, None]}, index=["Zeta", "Alpha", "Semi"]),
+        "mfeat": pd.DataFrame({"rates": [0.9, 0.8]}, index=["Zeta", "Alpha"]),
+    }
+    table = summarize_study.across_datasets(tables, "rates")
+    assert list(table.index) == ["Zeta", "Alpha", "Semi"]  # not sorted alphabetically
+    assert list(table.columns) == ["mosi", "mfeat"]
+    assert table.loc["Alpha", "mfeat"] == 0.8 and pd.isna(table.loc["Semi", "mfeat"])
+
+
+def test_speed_rows_re_measured_replace_only_themselves(tmp_path):
+    bench_speed = pytest.importorskip("bench_speed")
+
+    def rows(estimator, sizes, fit, command):
+        return pd.DataFrame({
+            "estimator": estimator, "rows": [r for r, _ in sizes], "modalities": [m for _, m in sizes],
+            "device": "cpu", "fit_s": fit, "predict_s": 0.1, "peak_mb": 400.0, "command": command,
+        })
+
+    full = pd.concat([rows("A", [(1000, 3), (5000, 3), (2000, 2)], 1.0, "full"),
+                      rows("B", [(1000, 3)], 2.0, "full")])
+    full.to_csv(tmp_path / "speed.csv", index=False)
+    merged = bench_speed.merge_measurements(rows("A", [(5000, 3)], 9.0, "redo A"), tmp_path / "speed.csv")
+    assert len(merged) == 4
+    fit = merged.set_index(["estimator", "rows", "modalities"])["fit_s"]
+    assert fit[("A", 5000, 3)] == 9.0 and fit[("A", 1000, 3)] == 1.0 and fit[("B", 1000, 3)] == 2.0
+    # sizes grow with rows first, then with modalities, within each estimator
+    assert list(zip(merged["estimator"], merged["rows"])) == [("A", 1000), ("A", 5000), ("A", 2000), ("B", 1000)]
+    text = bench_speed.render(merged)
+    assert "1. `full`" in text and "2. `redo A`" in text
+    a_5000 = next(line for line in text.splitlines() if line.startswith("| A | 5000 |"))
+    assert "| 9.00 |" in a_5000 and a_5000.endswith("| 2 |")  # measured by the second command

@@ -349,12 +349,13 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     # ------------------------------------------------------------------ #
     # Imputation
     # ------------------------------------------------------------------ #
-    def _fill_missing(self, X: np.ndarray, n_outputs: int, fill) -> np.ndarray:
+    def _fill_missing(self, X: np.ndarray, n_outputs: int, fill, keyed: bool = True) -> np.ndarray:
         """(n_outputs, n_samples, n_features) float64 copies of ``X`` with every NaN filled.
 
         ``fill(cond, visible, keys, k)`` returns the ``k``-th filling of a chunk
         of rows in standardized block order; only rows with a NaN are passed,
-        and only their NaN entries are taken from it.
+        and only their NaN entries are taken from it. ``keys`` are the rows'
+        noise seeds, or None for a deterministic fill (``keyed=False``).
         """
         values, _ = self.scaler_.transform(X)
         order = self.scaler_.order
@@ -363,7 +364,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size == 0:
             return out
-        keys = row_keys(X[rows], self._seed)
+        keys = row_keys(X[rows], self._seed) if keyed else np.full(rows.size, None)
         cond = torch.from_numpy(values[rows]).to(self.device_)
         visible = torch.from_numpy(~missing[rows][:, order]).to(self.device_)
         self.module_.eval()
@@ -395,7 +396,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         def mean_fill(cond, visible, keys, k):
             return conditional_mean(self.module_, cond, visible, schedule=self.schedule)
 
-        return self._fill_missing(X, 1, mean_fill)[0]
+        return self._fill_missing(X, 1, mean_fill, keyed=False)[0]
 
     def sample(self, X, n_draws=10) -> np.ndarray:
         """Draws from the conditional distribution of the missing entries.
