@@ -23,6 +23,7 @@ CPU-loadable pickling. A method subclasses :class:`MultimodalClassifierBase`
 from __future__ import annotations
 
 import io
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -48,8 +49,12 @@ from skmmer.metrics import is_labelled
 
 __all__ = ["TorchEstimatorBase", "MultimodalClassifierBase", "resolve_device"]
 
-#: ``early_stopping="auto"`` turns early stopping on from this many training rows.
+#: ``early_stopping="auto"`` turns early stopping on from this many rows to draw the
+#: validation split from: labelled rows for a classifier, all rows for an imputer.
 AUTO_EARLY_STOPPING_MIN_ROWS = 1000
+#: Below this many validation rows, an explicit ``early_stopping=True`` warns: the
+#: stopping epoch would be chosen by noise.
+MIN_VALIDATION_ROWS = 20
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -153,9 +158,16 @@ class TorchEstimatorBase(BaseEstimator):
         settings.update(overrides)
         return TrainingConfig(**settings)
 
-    def _use_early_stopping(self, n_rows: int) -> bool:
+    def _use_early_stopping(self, n_rows: int, y_encoded: np.ndarray | None) -> bool:
+        """Resolve ``early_stopping``; "auto" counts the rows validation draws from.
+
+        A classifier validates on labelled rows only, so with few labels and
+        many unlabelled rows "auto" leaves early stopping off rather than
+        judging epochs on a handful of rows.
+        """
         if self.early_stopping == "auto":
-            return n_rows >= AUTO_EARLY_STOPPING_MIN_ROWS
+            n_candidates = n_rows if y_encoded is None else int(np.count_nonzero(y_encoded >= 0))
+            return n_candidates >= AUTO_EARLY_STOPPING_MIN_ROWS
         return bool(self.early_stopping)
 
     def _validation_rows(self, y_encoded: np.ndarray | None, n_rows: int, rng) -> np.ndarray:
@@ -184,10 +196,20 @@ class TorchEstimatorBase(BaseEstimator):
         self.device_ = resolve_device(self.device)
         self._seed = seed_from_random_state(self.random_state)
         self.history_ = []
-        self.early_stopping_ = self._use_early_stopping(n_rows)
+        self.early_stopping_ = self._use_early_stopping(n_rows, y_encoded)
         if self.early_stopping_:
             rng = np.random.RandomState(self._seed)
             self._valid_rows = self._validation_rows(y_encoded, n_rows, rng)
+            if len(self._valid_rows) < MIN_VALIDATION_ROWS:
+                warnings.warn(
+                    f"{type(self).__name__}: early stopping holds out only "
+                    f"{len(self._valid_rows)} rows for validation, too few to choose the "
+                    "stopping epoch by; training may stop far too early. Pass "
+                    "early_stopping=False (or 'auto', which turns it off here), or raise "
+                    "validation_fraction.",
+                    UserWarning,
+                    stacklevel=3,
+                )
         else:
             self._valid_rows = None
 

@@ -1,6 +1,7 @@
 """The shared training engine and base-class plumbing, through MaskedFusionClassifier."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -61,16 +62,39 @@ def test_early_stopping_stops_and_restores_best_epoch():
 
 def test_validation_split_is_stratified_on_labelled_rows_only():
     X, y = make_data(n=1000, unlabelled_fraction=0.5)
-    clf = MaskedFusionClassifier(modalities=SIZES, validation_fraction=0.2, random_state=0)
+    clf = MaskedFusionClassifier(
+        modalities=SIZES, validation_fraction=0.2, early_stopping=True, random_state=0
+    )
     clf._start_fit(len(y), y)
     rows = clf._valid_rows
-    assert clf.early_stopping_  # "auto" with 1000 rows
+    assert clf.early_stopping_
     assert (y[rows] >= 0).all(), "unlabelled rows must stay in training"
     labelled = y[y >= 0]
     assert len(rows) == round(0.2 * len(labelled))
     np.testing.assert_allclose(
         np.bincount(y[rows]) / len(rows), np.bincount(labelled) / len(labelled), atol=0.02
     )
+
+
+def test_auto_early_stopping_counts_the_labelled_rows():
+    """Validation draws from labelled rows, so "auto" asks for 1000 of those, not 1000 rows."""
+    _, y = make_data(n=1200, unlabelled_fraction=0.5)
+    clf = MaskedFusionClassifier(modalities=SIZES, random_state=0)
+    clf._start_fit(len(y), y)
+    assert not clf.early_stopping_ and clf._valid_rows is None
+    _, y_full = make_data(n=1200)
+    clf._start_fit(len(y_full), y_full)
+    assert clf.early_stopping_ and len(clf._valid_rows) == 120
+
+
+def test_early_stopping_on_a_handful_of_labelled_rows_warns_and_auto_avoids_it():
+    X, y = make_data(n=400, unlabelled_fraction=0.9)  # about 40 labelled rows: 4 held out
+    with pytest.warns(UserWarning, match="only 4 rows for validation"):
+        fast(max_epochs=3, early_stopping=True).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = fast(max_epochs=3).fit(X, y)  # "auto": off, no warning
+    assert not clf.early_stopping_ and clf.n_epochs_ == 3
 
 
 def test_engine_restores_weights_of_best_validation_epoch():

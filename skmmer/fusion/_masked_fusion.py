@@ -59,7 +59,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the labelled rows (stratified),
         stop when the validation loss stops improving and restore the best
-        weights. ``"auto"`` enables it from 1000 training rows.
+        weights. ``"auto"`` enables it from 1000 labelled training rows.
     validation_fraction : float, default=0.1
         Fraction of labelled rows held out for early stopping.
     n_iter_no_change : int, default=10

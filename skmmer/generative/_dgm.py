@@ -80,7 +80,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the labelled rows (stratified),
         stop when the validation objective stops improving and restore the
-        best weights. ``"auto"`` enables it from 1000 training rows.
+        best weights. ``"auto"`` enables it from 1000 labelled training rows.
     validation_fraction : float, default=0.1
         Fraction of labelled rows held out for early stopping.
     n_iter_no_change : int, default=10

@@ -296,7 +296,7 @@ _SHARED_ENGINE_DOC = """
         the same rows for both stages), stop each stage when its validation
         loss stops improving and restore its best weights. Stage 2 monitors
         the validation cross-entropy averaged over the full input and every
-        missing-modality condition. ``"auto"`` enables it from 1000 rows.
+        missing-modality condition. ``"auto"`` enables it from 1000 labelled training rows.
     validation_fraction : float, default=0.1
         Fraction of labelled rows held out for early stopping.
     n_iter_no_change : int, default=10

@@ -209,7 +209,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         the same rows for both stages), stop each stage when its validation
         loss (the stage's weighted training objective, with noise fixed
         across epochs) stops improving and restore the best weights.
-        ``"auto"`` enables it from 1000 rows.
+        ``"auto"`` enables it from 1000 labelled training rows.
     validation_fraction : float, default=0.1
         Fraction of labelled rows held out for early stopping.
     n_iter_no_change : int, default=10
