@@ -12,6 +12,7 @@ Usage::
     python benchmarks/bench_cmdm.py                    # MOSI, DEAP, WESAD
     python benchmarks/bench_cmdm.py --datasets mosi --quick
     python benchmarks/bench_cmdm.py --sweep --datasets mosi deap   # mmd_weight sweep
+    python benchmarks/bench_cmdm.py --datasets mosi --early-stopping auto --tag auto
 
 ``--sweep`` runs the MMD weight sweep instead (1, 0.1, 0.01, 0 with unlabelled
 rows, and the labelled-rows-only ablation) at 5% and 100% of the labels with
@@ -30,7 +31,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, baseline_estimators  # noqa: E402
-from run_benchmarks import environment_lines, varying_key  # noqa: E402
+from run_benchmarks import environment, varying_key  # noqa: E402
 
 from skmmer import CrossModalMatchingClassifier, MultiViewDGMClassifier  # noqa: E402
 from skmmer.masking import simulate_missing  # noqa: E402
@@ -39,8 +40,12 @@ from skmmer.model_selection import LabelFractions, pivot_summary, run_study, sum
 RESULTS = Path(__file__).parent / "results" / "cmdm"
 
 
-def methods(modalities, quick: bool) -> dict[str, object]:
-    common = dict(modalities=modalities, early_stopping=True, random_state=0)
+def environment_lines(command: str, seconds: float) -> list[str]:
+    return [f"Command: `{command}` ({seconds / 60:.1f} min).", environment() + "."]
+
+
+def methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
+    common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
     if quick:
         common["max_epochs"] = 30
 
@@ -60,8 +65,8 @@ def methods(modalities, quick: bool) -> dict[str, object]:
     }
 
 
-def sweep_methods(modalities, quick: bool) -> dict[str, object]:
-    common = dict(modalities=modalities, early_stopping=True, random_state=0)
+def sweep_methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
+    common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
     if quick:
         common["max_epochs"] = 30
     methods = {
@@ -82,8 +87,13 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--sweep", action="store_true", help="the mmd_weight sweep (mmd_weight.md)")
     parser.add_argument("--tag", default="", help="suffix of the output files (keeps earlier runs)")
+    parser.add_argument(
+        "--early-stopping", choices=["true", "auto"], default="true",
+        help='early_stopping of the skmmer estimators ("auto" is off below 1000 labelled rows)',
+    )
     args = parser.parse_args(argv)
 
+    early_stopping = True if args.early_stopping == "true" else "auto"
     start = time.perf_counter()
     fractions = (0.05, 1.0) if args.sweep else (0.01, 0.05, 0.2, 1.0)
     make_methods = sweep_methods if args.sweep else methods
@@ -95,7 +105,7 @@ def main(argv=None) -> int:
         for label, X in settings[1:] if args.sweep else settings:
             print(f"[{name}] labels, {label}; cv: {data['cv_name']}", file=sys.stderr)
             frames.append(run_study(
-                make_methods(data["modalities"], args.quick), X, data["y"], data["modalities"],
+                make_methods(data["modalities"], args.quick, early_stopping), X, data["y"], data["modalities"],
                 protocols=[LabelFractions(fractions, name=f"labels, {label}")], cv=data["cv"],
                 groups=data["groups"], dataset=name, n_jobs=args.n_jobs, random_state=0, verbose=1,
             ))

@@ -82,3 +82,15 @@ def test_speed_rows_re_measured_replace_only_themselves(tmp_path):
     assert "1. `full`" in text and "2. `redo A`" in text
     a_5000 = next(line for line in text.splitlines() if line.startswith("| A | 5000 |"))
     assert "| 9.00 |" in a_5000 and a_5000.endswith("| 2 |")  # measured by the second command
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "benchmarks").glob("*.py"))
+)
+def test_every_benchmark_script_imports(script):
+    """A refactor of a shared helper must not leave a benchmark script broken."""
+    import importlib
+
+    module = importlib.import_module(script)
+    if script.startswith(("bench_", "run_")):
+        assert callable(module.main)
