@@ -18,14 +18,20 @@ from pathlib import Path
 BENCHMARKS = {
     "masked_fusion": (["imagination/results.md"], "python benchmarks/bench_imagination.py"),
     "dgm": (["dgm/results.md"], "python benchmarks/bench_dgm.py"),
-    "cmdm": (["cmdm/cmdm.md"], "python benchmarks/bench_cmdm.py"),
+    "cmdm": (
+        ["cmdm/cmdm.md", "cmdm/cmdm_auto.md", "cmdm/cmdm_auto_deap.md"],
+        "python benchmarks/bench_cmdm.py",
+    ),
     "diffusion": (["diffusion/results.md", "diffusion/README.md"], "python benchmarks/bench_diffusion.py"),
     "imagination": (
         ["imagination/results.md", "imagination/NOTES.md"],
         "python benchmarks/bench_imagination.py",
     ),
     "nmer": (["nmer/results.md", "nmer/NOTES.md"], "python benchmarks/bench_nmer.py"),
-    "engine": (["engine/engine_overhead.md"], "python benchmarks/bench_engine.py"),
+    "engine": (
+        ["engine/engine_overhead.md", "engine/early_stopping.md"],
+        "python benchmarks/bench_engine.py",
+    ),
 }
 
 
