@@ -31,17 +31,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, baseline_estimators  # noqa: E402
-from run_benchmarks import environment, varying_key  # noqa: E402
+from run_benchmarks import environment_lines, varying_key  # noqa: E402
 
 from skmmer import CrossModalMatchingClassifier, MultiViewDGMClassifier  # noqa: E402
 from skmmer.masking import simulate_missing  # noqa: E402
 from skmmer.model_selection import LabelFractions, pivot_summary, run_study, summarize, to_markdown  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "cmdm"
-
-
-def environment_lines(command: str, seconds: float) -> list[str]:
-    return [f"Command: `{command}` ({seconds / 60:.1f} min).", environment() + "."]
 
 
 def methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:

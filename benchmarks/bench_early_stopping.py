@@ -16,18 +16,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from pathlib import Path
 
-import sklearn
-import torch
+sys.path.insert(0, str(Path(__file__).parent))
 
-from skmmer import CrossModalMatchingClassifier, MaskedFusionClassifier
-from skmmer.datasets import load_mfeat
-from skmmer.masking import simulate_missing
-from skmmer.model_selection import LabelFractions, pivot_summary, run_study, summarize, to_markdown
+from run_benchmarks import environment_lines  # noqa: E402
+
+from skmmer import CrossModalMatchingClassifier, MaskedFusionClassifier  # noqa: E402
+from skmmer.datasets import load_mfeat  # noqa: E402
+from skmmer.masking import simulate_missing  # noqa: E402
+from skmmer.model_selection import LabelFractions, pivot_summary, run_study, summarize, to_markdown  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "engine"
 
@@ -56,15 +56,14 @@ def main(argv=None) -> int:
         estimators(modalities), X, y, modalities, protocols=[LabelFractions((0.01, 0.05), name="labels")],
         cv=5, dataset="mfeat", n_jobs=args.n_jobs, random_state=0, verbose=1,
     )
-    minutes = (time.perf_counter() - start) / 60
+    seconds = time.perf_counter() - start
     ua = summarize(results)
     ua = ua[ua["metric"] == "UA"]
     command = "python benchmarks/bench_early_stopping.py" + (f" --n-jobs {args.n_jobs}" if args.n_jobs != 1 else "")
     lines = [
         "# Early stopping with few labels (mfeat, 30% of modality entries missing)",
         "",
-        f"Command: `{command}` ({minutes:.1f} min). Python {platform.python_version()}, torch "
-        f"{torch.__version__}, scikit-learn {sklearn.__version__}; CPU only.",
+        *environment_lines(command, seconds),
         "",
         "Balanced accuracy, mean ± std over 5 stratified folds; columns are the fraction of "
         "training labels kept (1% is 16 labelled rows for ten classes).",

@@ -116,6 +116,11 @@ def environment() -> str:
     )
 
 
+def environment_lines(command: str, seconds: float) -> list[str]:
+    """The header of a benchmark report: the command, its wall time and the machine."""
+    return [f"Command: `{command}` ({seconds / 60:.1f} min).", environment() + "."]
+
+
 @contextlib.contextmanager
 def results_lock(out: Path):
     """Serialize the read-merge-write of ``out`` between runs started side by side (POSIX)."""

@@ -205,7 +205,8 @@ class TorchEstimatorBase(BaseEstimator):
                     f"{type(self).__name__}: early stopping holds out only "
                     f"{len(self._valid_rows)} rows for validation, too few to choose the "
                     "stopping epoch by; training may stop far too early. Pass "
-                    "early_stopping=False (or 'auto', which turns it off here), or raise "
+                    "early_stopping=False or 'auto' (off below "
+                    f"{AUTO_EARLY_STOPPING_MIN_ROWS} labelled rows), or raise "
                     "validation_fraction.",
                     UserWarning,
                     stacklevel=3,

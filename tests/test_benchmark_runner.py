@@ -94,3 +94,9 @@ def test_every_benchmark_script_imports(script):
     module = importlib.import_module(script)
     if script.startswith(("bench_", "run_")):
         assert callable(module.main)
+
+
+def test_report_header_names_the_command_time_and_machine():
+    first, machine = run_benchmarks.environment_lines("python benchmarks/bench_x.py --n-jobs 2", 90.0)
+    assert first == "Command: `python benchmarks/bench_x.py --n-jobs 2` (1.5 min)."
+    assert machine.startswith("Python ") and ("CPU only" in machine or "CUDA: " in machine)
