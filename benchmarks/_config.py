@@ -86,9 +86,16 @@ DATASETS = {"mosi": _mosi, "deap": _deap, "wesad": _wesad, "mfeat": _mfeat}
 # --------------------------------------------------------------------------- #
 # Estimators
 # --------------------------------------------------------------------------- #
-def skmmer_estimators(modalities, *, semi_supervised: bool, quick: bool) -> dict[str, object]:
-    """skmmer's estimators with the study's training budget (early stopping on)."""
-    common = dict(modalities=modalities, early_stopping=True, random_state=0)
+def skmmer_estimators(
+    modalities, *, semi_supervised: bool, quick: bool, early_stopping: bool | str = "auto"
+) -> dict[str, object]:
+    """skmmer's estimators with the study's training budget.
+
+    ``early_stopping="auto"`` is the estimators' default: on when a fit has at
+    least 1000 labelled rows. The study's earlier runs used ``True``; each
+    run's command in ``runs.csv`` says which.
+    """
+    common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
     if quick:
         common["max_epochs"] = 30
     methods = {
@@ -143,8 +150,12 @@ def baseline_estimators(*, semi_supervised: bool, quick: bool) -> dict[str, obje
     return methods
 
 
-def estimators_for(modalities, *, semi_supervised: bool, quick: bool) -> dict[str, object]:
+def estimators_for(
+    modalities, *, semi_supervised: bool, quick: bool, early_stopping: bool | str = "auto"
+) -> dict[str, object]:
     return {
-        **skmmer_estimators(modalities, semi_supervised=semi_supervised, quick=quick),
+        **skmmer_estimators(
+            modalities, semi_supervised=semi_supervised, quick=quick, early_stopping=early_stopping
+        ),
         **baseline_estimators(semi_supervised=semi_supervised, quick=quick),
     }

@@ -34,6 +34,7 @@ Usage::
     python benchmarks/run_benchmarks.py --datasets mosi --protocols labels
     python benchmarks/run_benchmarks.py --backend dask           # on a LocalCluster
     python benchmarks/run_benchmarks.py --datasets deap --n-jobs 2  # add or redo one corpus
+    python benchmarks/run_benchmarks.py --early-stopping true    # skmmer estimators always stop early
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ RESULTS_ROOT = Path(__file__).parent / "results"
 #: Every method of the study, in the order the tables list them.
 METHOD_ORDER = list(estimators_for({"a": 1, "b": 1}, semi_supervised=True, quick=False))
 PROTOCOLS = ("conditions", "rates", "labels")
+#: ``--early-stopping`` values: the estimators' default rule, or always on.
+EARLY_STOPPING_CHOICES = {"auto": "auto", "true": True}
 
 
 def protocol_runs(name: str, X, modalities, quick: bool):
@@ -93,7 +96,10 @@ def run_dataset(name: str, args) -> pd.DataFrame:
     for protocol_name in args.protocols:
         for protocol, X in protocol_runs(protocol_name, data["X"], data["modalities"], args.quick):
             semi = protocol_name == "labels"
-            methods = estimators_for(data["modalities"], semi_supervised=semi, quick=args.quick)
+            methods = estimators_for(
+                data["modalities"], semi_supervised=semi, quick=args.quick,
+                early_stopping=EARLY_STOPPING_CHOICES[args.early_stopping],
+            )
             if args.methods:
                 methods = {k: v for k, v in methods.items() if any(m in k for m in args.methods)}
             print(f"[{name}] {protocol.name}: {len(methods)} methods, cv={data['cv_name']}", file=sys.stderr)
@@ -233,6 +239,11 @@ def main(argv=None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--backend", choices=["dask"], default=None)
     parser.add_argument("--fresh", action="store_true", help="discard the results of earlier runs")
+    parser.add_argument(
+        "--early-stopping", choices=list(EARLY_STOPPING_CHOICES), default="auto",
+        help="skmmer estimators' early_stopping: 'auto' (their default: on with >= 1000 "
+        "labelled training rows) or 'true' (always, the study's setting before 2026-11-23)",
+    )
     args = parser.parse_args(argv)
 
     out = RESULTS_ROOT / ("quick" if args.quick else "all")

@@ -32,10 +32,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from math import comb
+from numbers import Real
 from typing import Literal
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import make_generator, seed_from_random_state
@@ -51,7 +53,11 @@ __all__ = [
     "simulate_missing",
 ]
 
-Scheme = Literal["rate", "subsets"]
+Scheme = Literal["rate", "subsets", "balanced_subsets"]
+#: The schemes that give every complete row a random subset of its modalities.
+SUBSET_SCHEMES = ("subsets", "balanced_subsets")
+#: ``_parameter_constraints`` entry of an estimator's ``modality_dropout``.
+MODALITY_DROPOUT_CONSTRAINT = [Interval(Real, 0, 1, closed="left"), StrOptions(set(SUBSET_SCHEMES))]
 
 
 # --------------------------------------------------------------------------- #
@@ -169,7 +175,7 @@ class ModalityDropout:
     ----------
     n_modalities : int
         Number of modalities M.
-    scheme : {"rate", "subsets"}
+    scheme : {"rate", "subsets", "balanced_subsets"}
         ``"rate"`` (IMDer's protocol, per row rather than per batch): every
         observed modality of a row is dropped independently with the
         probability that makes the expected fraction of dropped entries of a
@@ -178,6 +184,13 @@ class ModalityDropout:
         random non-empty proper subset of its modalities (for M = 3, one of
         the six patterns); a row that already misses a modality keeps its
         real pattern.
+        ``"balanced_subsets"``: like ``"subsets"``, but the number of kept
+        modalities is drawn uniformly from 1 .. M - 1 first, then which ones.
+        For M = 3 the two schemes are the same distribution; for more
+        modalities ``"subsets"`` mostly keeps about half of them (with M = 6
+        only 6 of its 62 patterns keep a single modality), while
+        ``"balanced_subsets"`` trains as often on one modality as on all
+        but one.
     rate : float, default=0.0
         Target missing rate for ``scheme="rate"``, in ``[0, (M - 1) / M]``.
     device : torch.device or str, default="cpu"
@@ -185,8 +198,8 @@ class ModalityDropout:
     """
 
     def __init__(self, n_modalities: int, scheme: Scheme = "rate", rate: float = 0.0, device="cpu"):
-        if scheme not in ("rate", "subsets"):
-            raise ValueError(f"scheme must be 'rate' or 'subsets', got {scheme!r}.")
+        if scheme not in ("rate", *SUBSET_SCHEMES):
+            raise ValueError(f"scheme must be one of 'rate', 'subsets', 'balanced_subsets'; got {scheme!r}.")
         self.n_modalities = int(n_modalities)
         self.scheme = scheme
         self.rate = float(rate)
@@ -199,7 +212,7 @@ class ModalityDropout:
             for n_observed in range(1, self.n_modalities + 1):
                 table[n_observed, :n_observed] = _truncated_binomial_pmf(p, n_observed)
             self._pmf_by_observed = torch.as_tensor(table, dtype=torch.float32, device=self.device)
-        else:
+        elif scheme == "subsets":
             if self.n_modalities > 62:
                 raise ValueError("scheme='subsets' supports at most 62 modalities.")
             self._bit_shifts = torch.arange(self.n_modalities, device=self.device)
@@ -209,12 +222,15 @@ class ModalityDropout:
         """The sampler for an estimator's ``modality_dropout`` parameter.
 
         A float is a missing rate (``scheme="rate"``; 0 means no dropout and
-        gives None), ``"subsets"`` is MMIN's scheme.
+        gives None), ``"subsets"`` is MMIN's scheme and ``"balanced_subsets"``
+        its variant with uniformly drawn subset sizes.
         """
         if isinstance(setting, str):
-            if setting != "subsets":
-                raise ValueError(f"modality_dropout must be a rate or 'subsets', got {setting!r}.")
-            return cls(n_modalities, scheme="subsets", device=device)
+            if setting not in SUBSET_SCHEMES:
+                raise ValueError(
+                    f"modality_dropout must be a rate, 'subsets' or 'balanced_subsets'; got {setting!r}."
+                )
+            return cls(n_modalities, scheme=setting, device=device)
         if float(setting) == 0.0:
             return None
         return cls(n_modalities, scheme="rate", rate=float(setting), device=device)
@@ -223,7 +239,9 @@ class ModalityDropout:
         """Keep mask (bool, same shape as ``observed``), a subset of ``observed``."""
         if self.scheme == "rate":
             return self._draw_rate(observed, generator)
-        return self._draw_subsets(observed, generator)
+        if self.scheme == "subsets":
+            return self._draw_subsets(observed, generator)
+        return self._draw_balanced_subsets(observed, generator)
 
     def _draw_rate(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n = observed.shape[0]
@@ -248,6 +266,17 @@ class ModalityDropout:
         complete = observed.all(dim=1, keepdim=True)
         return torch.where(complete, subset, observed)
 
+    def _draw_balanced_subsets(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        n, n_modalities = observed.shape
+        if n_modalities < 2 or n == 0:
+            return observed.clone()
+        n_keep = torch.randint(1, n_modalities, (n, 1), generator=generator, device=observed.device)
+        # The n_keep lowest of M uniform scores: a uniform subset of that size.
+        scores = torch.rand(observed.shape, generator=generator, device=observed.device)
+        subset = scores.argsort(dim=1).argsort(dim=1) < n_keep
+        complete = observed.all(dim=1, keepdim=True)
+        return torch.where(complete, subset, observed)
+
 
 # --------------------------------------------------------------------------- #
 # Public numpy helpers
@@ -261,7 +290,7 @@ def sample_modality_mask(
     ----------
     observed : array-like of bool, shape (n_samples, n_modalities)
         The modalities each row has (see :func:`observed_modalities`).
-    scheme : {"rate", "subsets"}, default="rate"
+    scheme : {"rate", "subsets", "balanced_subsets"}, default="rate"
         See :class:`ModalityDropout`.
     rate : float, default=0.3
         Expected fraction of dropped modality entries of a complete row
@@ -319,7 +348,7 @@ def simulate_missing(
     """Remove whole modality blocks at random, keeping at least one per row.
 
     Blocks already missing stay missing; see :class:`ModalityDropout` for the
-    two schemes.
+    schemes.
 
     Returns
     -------

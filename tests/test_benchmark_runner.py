@@ -100,3 +100,16 @@ def test_report_header_names_the_command_time_and_machine():
     first, machine = run_benchmarks.environment_lines("python benchmarks/bench_x.py --n-jobs 2", 90.0)
     assert first == "Command: `python benchmarks/bench_x.py --n-jobs 2` (1.5 min)."
     assert machine.startswith("Python ") and ("CPU only" in machine or "CUDA: " in machine)
+
+
+@pytest.mark.parametrize("flag, expected", [("auto", "auto"), ("true", True)])
+def test_early_stopping_flag_reaches_every_skmmer_estimator(flag, expected):
+    from _config import estimators_for
+    from sklearn.pipeline import Pipeline
+
+    choice = run_benchmarks.EARLY_STOPPING_CHOICES[flag]
+    methods = estimators_for({"a": 2, "b": 2}, semi_supervised=True, quick=False, early_stopping=choice)
+    steps = [s for est in methods.values() for _, s in (est.steps if isinstance(est, Pipeline) else [("", est)])]
+    ours = [s for s in steps if type(s).__module__.startswith("skmmer")]
+    assert len(ours) == 8  # seven estimators and the CMDM ablation
+    assert {s.early_stopping for s in ours} == {expected}

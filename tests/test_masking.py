@@ -69,7 +69,12 @@ def observed_matrices(draw):
 
 
 @settings(max_examples=80, deadline=None)
-@given(observed_matrices(), st.floats(0, 1), st.sampled_from(["rate", "subsets"]), st.integers(0, 10**6))
+@given(
+    observed_matrices(),
+    st.floats(0, 1),
+    st.sampled_from(["rate", "subsets", "balanced_subsets"]),
+    st.integers(0, 10**6),
+)
 def test_simulation_keeps_one_modality_and_only_drops(observed, fraction, scheme, seed):
     rate = fraction * max_missing_rate(observed.shape[1])
     keep = sample_modality_mask(observed, scheme=scheme, rate=rate, random_state=seed)
@@ -100,11 +105,38 @@ def test_subsets_scheme_draws_the_six_mmin_patterns_uniformly():
     assert counts.min() > 0.9 * 10000 and counts.max() < 1.1 * 10000
 
 
-def test_subsets_scheme_keeps_natural_patterns():
+@pytest.mark.parametrize("scheme", ["subsets", "balanced_subsets"])
+def test_subset_schemes_keep_natural_patterns(scheme):
     observed = np.array([[True, False, True], [True, True, True]])
-    keeps = [sample_modality_mask(observed, scheme="subsets", random_state=s) for s in range(20)]
+    keeps = [sample_modality_mask(observed, scheme=scheme, random_state=s) for s in range(20)]
     assert all(k[0].tolist() == [True, False, True] for k in keeps)
     assert all(0 < k[1].sum() < 3 for k in keeps)
+
+
+def test_balanced_subsets_is_mmin_scheme_for_three_modalities():
+    keep = sample_modality_mask(np.ones((60000, 3), dtype=bool), scheme="balanced_subsets", random_state=0)
+    patterns, counts = np.unique(keep, axis=0, return_counts=True)
+    assert len(patterns) == 6
+    assert counts.min() > 0.9 * 10000 and counts.max() < 1.1 * 10000
+
+
+def test_balanced_subsets_draws_sizes_uniformly_then_subsets_uniformly():
+    n_modalities, n = 6, 100_000
+    complete = np.ones((n, n_modalities), dtype=bool)
+    balanced = sample_modality_mask(complete, scheme="balanced_subsets", random_state=0)
+    sizes = balanced.sum(axis=1)
+    np.testing.assert_allclose(np.bincount(sizes, minlength=6)[1:] / n, 0.2, atol=0.01)
+    # Within a size, every modality is equally likely to be kept.
+    singles = balanced[sizes == 1]
+    np.testing.assert_allclose(singles.mean(axis=0), 1 / 6, atol=0.01)
+    # "subsets" puts only 6 of its 62 patterns on a single modality.
+    uniform = sample_modality_mask(complete, scheme="subsets", random_state=0)
+    assert abs((uniform.sum(axis=1) == 1).mean() - 6 / 62) < 0.01
+
+
+def test_unknown_scheme_is_an_error():
+    with pytest.raises(ValueError, match="balanced_subsets"):
+        sample_modality_mask(np.ones((5, 3), dtype=bool), scheme="pairs")
 
 
 def test_simulation_is_repeatable_and_seed_dependent():
@@ -143,3 +175,22 @@ def test_apply_condition_and_mask():
         apply_condition(X, {"a": 2, "b": 3, "c": 1}, keep=["z"])
     with pytest.raises(ValueError, match="keep has shape"):
         apply_modality_mask(X, SIZES, np.ones((2, 2), dtype=bool))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["MaskedFusionClassifier", "CrossModalMatchingClassifier", "InvariantImagination", "NoiseRobustClassifier"],
+)
+def test_estimators_accept_every_subset_scheme_and_reject_others(name):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    import skmmer
+    from skmmer.datasets import make_multimodal_classification
+
+    X, y, modalities = make_multimodal_classification(60, modality_sizes=(3, 3, 3, 3), random_state=0)
+    est_class = getattr(skmmer, name)
+    fitted = est_class(modalities=modalities, modality_dropout="balanced_subsets", max_epochs=1,
+                       random_state=0).fit(X, y)
+    assert fitted.predict(X).shape == (60,)
+    with pytest.raises(InvalidParameterError, match="modality_dropout"):
+        est_class(modalities=modalities, modality_dropout="pairs", max_epochs=1).fit(X, y)

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer.base import MultimodalClassifierBase
 from skmmer.fusion._network import MaskedFusionNetwork
-from skmmer.masking import ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
 from skmmer.nn import masked_cross_entropy
 
 
@@ -42,12 +42,14 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         Width of the hidden layer of every encoder and of the head.
     dropout : float, default=0.1
         Dropout rate of the hidden layers.
-    modality_dropout : float or "subsets", default=0.0
+    modality_dropout : float, "subsets" or "balanced_subsets", default=0.0
         Training-time simulation of missing modalities: a float is the
         per-row missing rate of :class:`skmmer.masking.ModalityDropout`
         (``scheme="rate"``), ``"subsets"`` gives every complete row a random
-        non-empty proper subset of its modalities (MMIN's scheme). At least
-        one modality is always kept; 0 disables it.
+        non-empty proper subset of its modalities (MMIN's scheme) and
+        ``"balanced_subsets"`` draws the subset's size uniformly first (the
+        same for three modalities; more single-modality rows beyond). At
+        least one modality is always kept; 0 disables it.
     max_epochs : int, default=100
         Maximum number of passes over the training rows.
     batch_size : int, default=128
@@ -135,7 +137,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         "embed_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "modality_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"subsets"})],
+        "modality_dropout": MODALITY_DROPOUT_CONSTRAINT,
     }
     _uses_unlabelled_rows = False
 

@@ -13,12 +13,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from skmmer._engine import outputs_in_chunks
 from skmmer.base import MultimodalClassifierBase
 from skmmer.imagination._networks import ImaginationNetwork, invariant_stage1_losses
-from skmmer.masking import ModalityDropout, missing_conditions
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout, missing_conditions
 from skmmer.nn import masked_cross_entropy, masked_mse
 
 __all__ = ["ImaginationClassifier", "InvariantImagination"]
@@ -38,7 +38,7 @@ class _ImaginationBase(MultimodalClassifierBase):
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "modality_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"subsets"})],
+        "modality_dropout": MODALITY_DROPOUT_CONSTRAINT,
         "semi_supervised": ["boolean"],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "stage1_max_epochs": [None, Interval(Integral, 1, None, closed="left")],
@@ -264,10 +264,14 @@ _SHARED_PARAMETERS_DOC = """
         Number of autoencoders in the imagination cascade.
     dropout : float, default=0.2
         Dropout rate of the hidden layers of encoders and classifiers.
-    modality_dropout : "subsets" or float, default="subsets"
+    modality_dropout : "subsets", "balanced_subsets" or float, default="subsets"
         Missing patterns simulated on complete training rows in stage 2:
         ``"subsets"`` draws a uniformly random non-empty proper subset at
-        every step (for three modalities, MMIN's six patterns); a float is
+        every step (for three modalities, MMIN's six patterns);
+        ``"balanced_subsets"`` draws the number of kept modalities uniformly
+        first, which with more than three modalities trains on single
+        modalities far more often (see :class:`skmmer.masking.ModalityDropout`
+        and the Notes for a measurement); a float is
         the missing rate of :class:`skmmer.masking.ModalityDropout`
         (``scheme="rate"``); 0 trains on the rows as observed. Rows that
         already miss a modality keep their real pattern.

@@ -13,7 +13,7 @@ from skmmer._engine import outputs_in_chunks
 from skmmer._layout import resolve_modalities
 from skmmer.base import MultimodalClassifierBase
 from skmmer.imagination._networks import invariant_stage1_losses
-from skmmer.masking import ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
 from skmmer.nn import masked_cross_entropy, masked_mse
 from skmmer.noise._nmer_network import NoiseRobustNetwork, NoiseScheduler, gaussian_kl
 
@@ -168,10 +168,11 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         Size of the CVAE latent ``z``.
     dropout : float, default=0.2
         Dropout rate of the hidden layers of encoders and classifiers.
-    modality_dropout : "subsets" or float, default="subsets"
+    modality_dropout : "subsets", "balanced_subsets" or float, default="subsets"
         Which modalities of a complete training row are incomplete (noised)
         at each step: ``"subsets"`` keeps a uniformly random non-empty proper
-        subset clean (MMIN's six patterns for three modalities); a float is
+        subset clean (MMIN's six patterns for three modalities),
+        ``"balanced_subsets"`` draws that subset's size uniformly first; a float is
         the rate of :class:`skmmer.masking.ModalityDropout`
         (``scheme="rate"``); 0 trains on clean rows only.
     semi_supervised : bool, default=True
@@ -334,7 +335,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         "hidden_dim": [Interval(Integral, 1, None, closed="left")],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "modality_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"subsets"})],
+        "modality_dropout": MODALITY_DROPOUT_CONSTRAINT,
         "semi_supervised": ["boolean"],
         "kl_weight": [Interval(Real, 0, None, closed="left")],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer.base import MultimodalClassifierBase
-from skmmer.masking import ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
 from skmmer.nn import masked_cross_entropy, mean_pairwise_mmd
 from skmmer.semi_supervised._cmdm_network import CrossModalMatchingNetwork
 
@@ -62,7 +62,7 @@ class CrossModalMatchingClassifier(MultimodalClassifierBase):
         Fusion of the latents for the classifier.
     dropout : float, default=0.1
         Dropout of the hidden layers.
-    modality_dropout : float or "subsets", default=0.0
+    modality_dropout : float, "subsets" or "balanced_subsets", default=0.0
         Simulated missing modalities during training, as in
         :class:`~skmmer.MaskedFusionClassifier`.
     use_unlabelled : bool, default=True
@@ -136,7 +136,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
         "modality_head_weight": [Interval(Real, 0, None, closed="left")],
         "fusion": [StrOptions({"mean", "concat"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "modality_dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"subsets"})],
+        "modality_dropout": MODALITY_DROPOUT_CONSTRAINT,
         "use_unlabelled": ["boolean"],
     }
 
