@@ -113,3 +113,19 @@ def test_early_stopping_flag_reaches_every_skmmer_estimator(flag, expected):
     ours = [s for s in steps if type(s).__module__.startswith("skmmer")]
     assert len(ours) == 8  # seven estimators and the CMDM ablation
     assert {s.early_stopping for s in ours} == {expected}
+
+
+def test_subset_scheme_report_averages_conditions_by_views_kept():
+    bench = pytest.importorskip("bench_subset_schemes")
+    settings = ["a", "b", "c", "a+b", "a+c", "b+c", "a+b+c"]
+    rows = [
+        {"method": "M", "fold": fold, "metric": "UA", "setting": s, "value": value}
+        for fold in (0, 1)
+        for s, value in zip(settings, [0.1, 0.2, 0.3, 0.5, 0.5, 0.5, 0.9])
+    ]
+    rows = [{**r, "value": r["value"] + (0.2 if r["fold"] == 1 else 0.0)} for r in rows]
+    table = bench.by_views_kept(pd.DataFrame(rows), n_modalities=3)
+    assert table.loc["M", "one"] == "0.3000 ± 0.1414"  # folds 0.2 and 0.4
+    assert table.loc["M", "all but 1"] == "0.6000 ± 0.1414"
+    assert table.loc["M", "all"] == "1.0000 ± 0.1414"
+    assert list(table.columns) == ["one", "all but 1", "all"]
