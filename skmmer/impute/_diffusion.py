@@ -349,13 +349,13 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     # ------------------------------------------------------------------ #
     # Imputation
     # ------------------------------------------------------------------ #
-    def _fill_missing(self, X: np.ndarray, n_outputs: int, fill, keyed: bool = True) -> np.ndarray:
+    def _fill_missing(self, X: np.ndarray, n_outputs: int, fill) -> np.ndarray:
         """(n_outputs, n_samples, n_features) float64 copies of ``X`` with every NaN filled.
 
-        ``fill(cond, visible, keys, k)`` returns the ``k``-th filling of a chunk
-        of rows in standardized block order; only rows with a NaN are passed,
-        and only their NaN entries are taken from it. ``keys`` are the rows'
-        noise seeds, or None for a deterministic fill (``keyed=False``).
+        ``fill(cond, visible, rows, k)`` returns the ``k``-th filling of a chunk
+        of rows in standardized block order; ``rows`` are the chunk's indices
+        in ``X``. Only rows with a NaN are passed, and only their NaN entries
+        are taken from the filling.
         """
         values, _ = self.scaler_.transform(X)
         order = self.scaler_.order
@@ -364,14 +364,13 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         rows = np.flatnonzero(missing.any(axis=1))
         if rows.size == 0:
             return out
-        keys = row_keys(X[rows], self._seed) if keyed else np.full(rows.size, None)
         cond = torch.from_numpy(values[rows]).to(self.device_)
         visible = torch.from_numpy(~missing[rows][:, order]).to(self.device_)
         self.module_.eval()
         with torch.inference_mode():
             for k in range(n_outputs):
                 parts = [
-                    fill(cond[start:stop], visible[start:stop], keys[start:stop], k).double().cpu().numpy()
+                    fill(cond[start:stop], visible[start:stop], rows[start:stop], k).double().cpu().numpy()
                     for start, stop in _chunks(rows.size, SAMPLE_CHUNK)
                 ]
                 imputed = self.scaler_.inverse_transform(np.concatenate(parts))
@@ -382,10 +381,12 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
 
     def _draws(self, X: np.ndarray, n_draws: int) -> np.ndarray:
         """(n_draws, n_samples, n_features) draws, observed entries copied from X."""
+        # A row's noise is seeded by its own values, so a draw does not depend on the batch.
+        keys = row_keys(X, self._seed)
 
-        def one_draw(cond, visible, keys, draw):
+        def one_draw(cond, visible, rows, draw):
             return sample_missing(
-                self.module_, cond, visible, keys, draw, n_steps=self.n_steps, schedule=self.schedule
+                self.module_, cond, visible, keys[rows], draw, n_steps=self.n_steps, schedule=self.schedule
             )
 
         return self._fill_missing(X, n_draws, one_draw)
@@ -393,10 +394,10 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     def _conditional_mean(self, X: np.ndarray) -> np.ndarray:
         """(n_samples, n_features): the network's E[missing | observed], observed entries copied."""
 
-        def mean_fill(cond, visible, keys, k):
+        def mean_fill(cond, visible, rows, k):
             return conditional_mean(self.module_, cond, visible, schedule=self.schedule)
 
-        return self._fill_missing(X, 1, mean_fill, keyed=False)[0]
+        return self._fill_missing(X, 1, mean_fill)[0]
 
     def sample(self, X, n_draws=10) -> np.ndarray:
         """Draws from the conditional distribution of the missing entries.
