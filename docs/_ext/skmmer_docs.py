@@ -24,7 +24,7 @@ BENCHMARKS = {
     ),
     "diffusion": (["diffusion/results.md", "diffusion/README.md"], "python benchmarks/bench_diffusion.py"),
     "imagination": (
-        ["imagination/results.md", "imagination/NOTES.md"],
+        ["imagination/results.md", "imagination/NOTES.md", "imagination/subset_schemes.md"],
         "python benchmarks/bench_imagination.py",
     ),
     "nmer": (["nmer/results.md", "nmer/NOTES.md"], "python benchmarks/bench_nmer.py"),
