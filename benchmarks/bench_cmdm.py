@@ -31,7 +31,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, baseline_estimators  # noqa: E402
-from run_benchmarks import environment_lines, varying_key  # noqa: E402
+from run_benchmarks import command_line, environment_lines, varying_key, write_report  # noqa: E402
 
 from skmmer import CrossModalMatchingClassifier, MultiViewDGMClassifier  # noqa: E402
 from skmmer.masking import simulate_missing  # noqa: E402
@@ -112,10 +112,10 @@ def main(argv=None) -> int:
     suffix = f"_{args.tag}" if args.tag else ""
     stem = ("mmd_weight" if args.sweep else "cmdm") + suffix
     results.to_csv(RESULTS / (("mmd_weight_folds" if args.sweep else "folds") + suffix + ".csv"), index=False)
-    command = "python benchmarks/bench_cmdm.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = command_line(__file__, argv)
     title = "CMDM: the MMD weight" if args.sweep else "CrossModalMatchingClassifier under label scarcity"
     lines = [f"# {title}", "",
-             *environment_lines(command.strip(), elapsed), "",
+             *environment_lines(command, elapsed), "",
              "Balanced accuracy, mean ± std over folds; settings are the fraction of training labels kept.", ""]
     summary = summarize(results)
     for (protocol, dataset), block in summary.groupby(["protocol", "dataset"], sort=False):
@@ -124,8 +124,7 @@ def main(argv=None) -> int:
                   to_markdown(pivot_summary(ua, rows="method", columns=varying_key(block))), ""]
     fit = summary[summary["metric"] == "UA"].groupby(["dataset", "method"], sort=False)["fit_time"].mean()
     lines += ["## Mean fit time per fold (s)", "", to_markdown(fit.round(2).reset_index()), ""]
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_report(RESULTS / f"{stem}.md", lines)
     return 0
 
 

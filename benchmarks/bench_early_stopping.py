@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run_benchmarks import environment_lines  # noqa: E402
+from run_benchmarks import command_line, environment_lines, write_report  # noqa: E402
 
 from skmmer import CrossModalMatchingClassifier, MaskedFusionClassifier  # noqa: E402
 from skmmer.datasets import load_mfeat  # noqa: E402
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     seconds = time.perf_counter() - start
     ua = summarize(results)
     ua = ua[ua["metric"] == "UA"]
-    command = "python benchmarks/bench_early_stopping.py" + (f" --n-jobs {args.n_jobs}" if args.n_jobs != 1 else "")
+    command = command_line(__file__, argv)
     lines = [
         "# Early stopping with few labels (mfeat, 30% of modality entries missing)",
         "",
@@ -71,9 +71,7 @@ def main(argv=None) -> int:
         to_markdown(pivot_summary(ua, rows="method", columns="train_setting")),
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "early_stopping.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_report(RESULTS / "early_stopping.md", lines)
     return 0
 
 

@@ -31,6 +31,9 @@ from skmmer.masking import observed_modalities, simulate_missing
 from skmmer.nn import masked_cross_entropy
 
 SIZES = [73, 100, 100]  # MOSI's audio / video / text widths
+sys.path.insert(0, str(Path(__file__).parent))
+from run_benchmarks import command_line, write_report  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results" / "engine"
 
 
@@ -112,7 +115,7 @@ def main(argv=None) -> int:
             print(f"hidden={hidden:4d} {name:28s} {median:7.3f} s  {median / floor:5.2f}x", file=sys.stderr)
     predict_floor, predict_time = skmmer_predict(X, y)
 
-    command = "python benchmarks/bench_engine.py" + (" --quick" if args.quick else "")
+    command = command_line(__file__, argv)
     lines = [
         "# Training-engine overhead",
         "",
@@ -131,9 +134,7 @@ def main(argv=None) -> int:
         f"(one bare forward pass: {predict_floor * 1000:.1f} ms).",
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "engine_overhead.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_report(RESULTS / "engine_overhead.md", lines)
     return 0
 
 

@@ -33,6 +33,9 @@ import torch
 
 import skmmer
 
+sys.path.insert(0, str(Path(__file__).parent))
+from run_benchmarks import command_line  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results" / "speed"
 EPOCHS = 10
 
@@ -118,13 +121,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--estimators", nargs="+", default=None)
-    argv_given = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv_given)
+    args = parser.parse_args(argv)
     row_sizes = (1000, 5000) if args.quick else (1000, 5000, 20000)
     modality_counts = (2, 4) if args.quick else (2, 4, 8)
     names = args.estimators or estimator_names()
 
-    command = "python benchmarks/bench_speed.py" + (" " + " ".join(argv_given) if argv_given else "")
+    command = command_line(__file__, argv)
     measured = []
     for name in names:
         for rows, n_modalities in [(r, 3) for r in row_sizes] + [(2000, m) for m in modality_counts]:

@@ -28,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run_benchmarks import environment_lines  # noqa: E402
+from run_benchmarks import command_line, environment_lines, write_report  # noqa: E402
 
 from skmmer import ImaginationClassifier, InvariantImagination, MaskedFusionClassifier  # noqa: E402
 from skmmer.datasets import load_mfeat  # noqa: E402
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
         cv=5, dataset="mfeat", n_jobs=args.n_jobs, random_state=0, verbose=1,
     )
     seconds = time.perf_counter() - start
-    command = "python benchmarks/bench_subset_schemes.py" + (f" --n-jobs {args.n_jobs}" if args.n_jobs != 1 else "")
+    command = command_line(__file__, argv)
     table = by_views_kept(results, len(modalities)).reset_index()
     lines = [
         "# Training masks with six modalities (mfeat): subsets against balanced_subsets",
@@ -89,9 +89,7 @@ def main(argv=None) -> int:
         to_markdown(table),
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "subset_schemes.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_report(RESULTS / "subset_schemes.md", lines)
     return 0
 
 

@@ -127,6 +127,20 @@ def environment_lines(command: str, seconds: float) -> list[str]:
     return [f"Command: `{command}` ({seconds / 60:.1f} min).", environment() + "."]
 
 
+def command_line(script: str, argv=None) -> str:
+    """How ``script`` was run: ``python benchmarks/<script> <argv>`` (None: this process's arguments)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join([f"python benchmarks/{Path(script).name}", *args])
+
+
+def write_report(path: Path, lines: list[str]) -> None:
+    """Write a markdown report, creating its folder, and echo it to stdout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines)
+    path.write_text(text)
+    print(text)
+
+
 @contextlib.contextmanager
 def results_lock(out: Path):
     """Serialize the read-merge-write of ``out`` between runs started side by side (POSIX)."""
@@ -229,7 +243,7 @@ def write_plots(results: pd.DataFrame, out: Path) -> None:
         plt.close(fig)
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer folds, epochs and settings")
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
@@ -244,7 +258,11 @@ def main(argv=None) -> int:
         help="skmmer estimators' early_stopping: 'auto' (their default: on with >= 1000 "
         "labelled training rows) or 'true' (always, the study's setting before 2026-11-23)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
 
     out = RESULTS_ROOT / ("quick" if args.quick else "all")
     out.mkdir(parents=True, exist_ok=True)
@@ -258,8 +276,7 @@ def main(argv=None) -> int:
         previous = pd.read_csv(out / "folds.csv") if (out / "folds.csv").exists() else None
         results = merge_with_previous(new, previous)
         results.to_csv(out / "folds.csv", index=False)
-        command = "python benchmarks/run_benchmarks.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        runs = record_runs(out / "runs.csv", args.datasets, command.strip(), elapsed / 60)
+        runs = record_runs(out / "runs.csv", args.datasets, command_line(__file__, argv), elapsed / 60)
         for stale in out.glob("*.md"):
             stale.unlink()
         write_tables(results, runs, out)

@@ -199,7 +199,7 @@ class ModalityDropout:
 
     def __init__(self, n_modalities: int, scheme: Scheme = "rate", rate: float = 0.0, device="cpu"):
         if scheme not in ("rate", *SUBSET_SCHEMES):
-            raise ValueError(f"scheme must be one of 'rate', 'subsets', 'balanced_subsets'; got {scheme!r}.")
+            raise ValueError(f"scheme must be one of {('rate', *SUBSET_SCHEMES)}; got {scheme!r}.")
         self.n_modalities = int(n_modalities)
         self.scheme = scheme
         self.rate = float(rate)
@@ -227,9 +227,7 @@ class ModalityDropout:
         """
         if isinstance(setting, str):
             if setting not in SUBSET_SCHEMES:
-                raise ValueError(
-                    f"modality_dropout must be a rate, 'subsets' or 'balanced_subsets'; got {setting!r}."
-                )
+                raise ValueError(f"modality_dropout must be a rate or one of {SUBSET_SCHEMES}; got {setting!r}.")
             return cls(n_modalities, scheme=setting, device=device)
         if float(setting) == 0.0:
             return None
@@ -249,10 +247,7 @@ class ModalityDropout:
             return observed.clone()
         pmf = self._pmf_by_observed[observed.sum(dim=1)]
         n_drop = torch.multinomial(pmf, 1, generator=generator).squeeze(1)
-        scores = torch.rand(observed.shape, generator=generator, device=observed.device)
-        scores = scores.masked_fill(~observed, 2.0)  # unobserved modalities rank last
-        ranks = scores.argsort(dim=1).argsort(dim=1)
-        return observed & (ranks >= n_drop.unsqueeze(1))
+        return observed & (_random_ranks(observed, generator) >= n_drop.unsqueeze(1))
 
     def _draw_subsets(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, n_modalities = observed.shape
@@ -271,11 +266,20 @@ class ModalityDropout:
         if n_modalities < 2 or n == 0:
             return observed.clone()
         n_keep = torch.randint(1, n_modalities, (n, 1), generator=generator, device=observed.device)
-        # The n_keep lowest of M uniform scores: a uniform subset of that size.
-        scores = torch.rand(observed.shape, generator=generator, device=observed.device)
-        subset = scores.argsort(dim=1).argsort(dim=1) < n_keep
+        subset = _random_ranks(observed, generator) < n_keep
         complete = observed.all(dim=1, keepdim=True)
         return torch.where(complete, subset, observed)
+
+
+def _random_ranks(observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """A uniformly random order of each row's modalities, observed ones first.
+
+    The modalities ranked below ``k`` are a uniform random ``k``-subset of a
+    row's observed ones (for ``k`` up to their number).
+    """
+    scores = torch.rand(observed.shape, generator=generator, device=observed.device)
+    scores = scores.masked_fill(~observed, 2.0)  # unobserved modalities rank last
+    return scores.argsort(dim=1).argsort(dim=1)
 
 
 # --------------------------------------------------------------------------- #

@@ -129,3 +129,20 @@ def test_subset_scheme_report_averages_conditions_by_views_kept():
     assert table.loc["M", "all but 1"] == "0.6000 ± 0.1414"
     assert table.loc["M", "all"] == "1.0000 ± 0.1414"
     assert list(table.columns) == ["one", "all but 1", "all"]
+
+
+def test_study_command_defaults_to_the_estimators_early_stopping():
+    assert run_benchmarks.build_parser().parse_args([]).early_stopping == "auto"
+    args = run_benchmarks.build_parser().parse_args(["--early-stopping", "true"])
+    assert run_benchmarks.EARLY_STOPPING_CHOICES[args.early_stopping] is True
+
+
+def test_report_helpers_name_the_command_and_write_what_they_print(tmp_path, capsys):
+    assert run_benchmarks.command_line("/any/where/bench_x.py", ["--n-jobs", "2"]) == (
+        "python benchmarks/bench_x.py --n-jobs 2"
+    )
+    assert run_benchmarks.command_line("bench_x.py", []) == "python benchmarks/bench_x.py"
+    report = tmp_path / "new_folder" / "report.md"
+    run_benchmarks.write_report(report, ["# Title", "", "| a |"])
+    assert report.read_text() == "# Title\n\n| a |"
+    assert "# Title\n\n| a |" in capsys.readouterr().out

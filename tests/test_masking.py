@@ -194,3 +194,10 @@ def test_estimators_accept_every_subset_scheme_and_reject_others(name):
     assert fitted.predict(X).shape == (60,)
     with pytest.raises(InvalidParameterError, match="modality_dropout"):
         est_class(modalities=modalities, modality_dropout="pairs", max_epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("setting", ["subsets", "balanced_subsets"])
+def test_estimator_setting_selects_its_scheme(setting):
+    assert ModalityDropout.from_setting(setting, 6).scheme == setting
+    with pytest.raises(ValueError, match="balanced_subsets"):
+        ModalityDropout.from_setting("pairs", 6)

@@ -425,16 +425,18 @@ class InvariantImagination(_ImaginationBase):
       5 folds), trained on complete rows with its own simulated patterns,
       IF-MMIN scores 0.828 balanced accuracy with a single view left,
       level with masked fusion (0.840); trained on rows that each keep a
-      fixed random subset of views (the study's conditions protocol), it
-      falls to 0.743 against 0.832.
+      fixed random subset of views (the study's conditions protocol,
+      ``python benchmarks/run_benchmarks.py --datasets mfeat --protocols
+      conditions rates --n-jobs 2 --early-stopping true``), it falls to
+      0.743 against 0.832.
     * **Subset sizes with many modalities.** ``modality_dropout=
       "balanced_subsets"`` draws the number of kept modalities uniformly
       before the modalities themselves. On mfeat it lifts IF-MMIN's
       single-view score from 0.828 to 0.846 (about one standard deviation
       across folds) and leaves MMIN unchanged (0.847 and 0.846), so the
       default stays MMIN's ``"subsets"`` (for three modalities the two are
-      the same distribution). Both figures: ``python
-      benchmarks/bench_subset_schemes.py --n-jobs 2``.
+      the same distribution). The complete-row figures here and above:
+      ``python benchmarks/bench_subset_schemes.py --n-jobs 2``.
 
     References
     ----------
