@@ -6,7 +6,7 @@ import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmmer.generative import MultiViewDGMClassifier
-from skmmer.generative._dgm_network import MultiViewDGMNetwork
+from skmmer.generative._dgm_network import MultiViewDGMNetwork, gaussian_log_density
 from skmmer.masking import simulate_missing
 
 FAST = dict(latent_dim=4, hidden_dims=(32,), n_samples=3, max_epochs=30, random_state=0)
@@ -134,6 +134,19 @@ def test_bound_likelihood_covers_observed_modalities_only():
     assert all(p.grad is None or p.grad.abs().max() == 0 for p in net.encoders[2].parameters())
     assert net.decoder_log_var.grad[11:].abs().max() == 0
     assert net.decoders[0][0].weight.grad.abs().max() > 0
+
+
+def test_observed_log_likelihood_is_the_masked_gaussian_density():
+    net = _network()
+    x, observed = _batch()
+    observed[0, 1] = False
+    with torch.no_grad():
+        net.decoder_log_var.copy_(torch.linspace(-1.0, 1.0, x.shape[1]))
+    decoded = torch.randn(x.shape[0], 3, x.shape[1], generator=torch.Generator().manual_seed(1))
+    elementwise = gaussian_log_density(x.unsqueeze(1), decoded, net.decoder_variance_log())
+    feat_obs = net.feature_observed(observed).to(x.dtype).unsqueeze(1)
+    expected = (elementwise * feat_obs).sum(-1)
+    torch.testing.assert_close(net.observed_log_likelihood(x, observed, decoded), expected)
 
 
 # --------------------------------------------------------------------------- #

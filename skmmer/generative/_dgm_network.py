@@ -176,13 +176,28 @@ class MultiViewDGMNetwork(nn.Module):
         log_prior = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z)).sum(-1)
 
         decoded = self.decode(z, codes.unsqueeze(1).expand(-1, z.shape[1], -1))  # (P, M, D)
-        log_lik = gaussian_log_density(x.unsqueeze(1), decoded, self.decoder_variance_log())
-        feat_obs = self.feature_observed(observed).to(x.dtype)  # (P, D)
-        log_lik = (log_lik * feat_obs.unsqueeze(1)).sum(-1)  # (P, M)
+        log_lik = self.observed_log_likelihood(x, observed, decoded)  # (P, M)
 
         per_component = log_lik + log_prior - log_q
         w = torch.exp(log_w) * observed.to(x.dtype)
         return (w * per_component).sum(-1) - math.log(self.n_classes)
+
+    def observed_log_likelihood(
+        self, x: torch.Tensor, observed: torch.Tensor, decoded: torch.Tensor
+    ) -> torch.Tensor:
+        """sum over observed features of log N(x_d; decoded_d, var_d), (P, M).
+
+        ``x`` (P, D), ``decoded`` (P, M, D). The sum is split into a
+        precision-weighted squared error (one batched matrix product) and a
+        term that does not depend on the component, so only two passes touch
+        the (P, M, D) tensor: it is the largest in training.
+        """
+        log_var = self.decoder_variance_log()  # (D,)
+        feat_obs = self.feature_observed(observed).to(x.dtype)  # (P, D)
+        precision = (feat_obs * torch.exp(-log_var)).unsqueeze(1)  # (P, 1, D), 0 where missing
+        weighted = ((decoded - x.unsqueeze(1)).square() * precision).sum(-1)
+        constant = feat_obs @ (log_var + _LOG_2PI)  # (P,)
+        return -0.5 * (weighted + constant.unsqueeze(1))
 
     # ------------------------------------------------------------------ #
     # Classifier
