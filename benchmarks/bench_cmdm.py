@@ -46,14 +46,22 @@ from skmmer.model_selection import LabelFractions, pivot_summary, run_study, sum
 RESULTS = Path(__file__).parent / "results" / "cmdm"
 
 
-def methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
+def common_settings(modalities, quick: bool, early_stopping) -> dict[str, object]:
+    """The training settings every skmmer estimator of these runs shares."""
     common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
     if quick:
         common["max_epochs"] = 30
+    return common
 
-    def cmdm(**kw):
-        return CrossModalMatchingClassifier(**common, **kw)
 
+def cmdm_factory(common: dict):
+    """``cmdm(**changes)``: CrossModalMatchingClassifier with ``common`` and the changes."""
+    return lambda **changes: CrossModalMatchingClassifier(**common, **changes)
+
+
+def methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
+    common = common_settings(modalities, quick, early_stopping)
+    cmdm = cmdm_factory(common)
     baselines = baseline_estimators(semi_supervised=True, quick=quick)
     return {
         "CMDM (default: MMD on latents)": cmdm(),
@@ -68,27 +76,14 @@ def methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
 
 
 def sweep_methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
-    common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
-    if quick:
-        common["max_epochs"] = 30
-    methods = {
-        f"CMDM mmd_weight={w}": CrossModalMatchingClassifier(mmd_weight=w, **common)
-        for w in (1.0, 0.1, 0.01, 0.0)
-    }
-    methods["CMDM ablation: no MMD, labelled rows only"] = CrossModalMatchingClassifier(
-        mmd_weight=0.0, use_unlabelled=False, **common
-    )
+    cmdm = cmdm_factory(common_settings(modalities, quick, early_stopping))
+    methods = {f"CMDM mmd_weight={w}": cmdm(mmd_weight=w) for w in (1.0, 0.1, 0.01, 0.0)}
+    methods["CMDM ablation: no MMD, labelled rows only"] = cmdm(mmd_weight=0.0, use_unlabelled=False)
     return methods
 
 
 def terms_methods(modalities, quick: bool, early_stopping=True) -> dict[str, object]:
-    common = dict(modalities=modalities, early_stopping=early_stopping, random_state=0)
-    if quick:
-        common["max_epochs"] = 30
-
-    def cmdm(**kw):
-        return CrossModalMatchingClassifier(**common, **kw)
-
+    cmdm = cmdm_factory(common_settings(modalities, quick, early_stopping))
     return {
         "CMDM default (reconstruction + MMD on all rows)": cmdm(),
         "CMDM, no reconstruction": cmdm(reconstruction_weight=0.0),
