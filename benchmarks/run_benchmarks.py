@@ -165,11 +165,15 @@ def merge_with_previous(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.
     redone = set(map(tuple, new[key].drop_duplicates().to_numpy()))
     keep = [tuple(row) not in redone for row in previous[key].to_numpy()]
     merged = pd.concat([previous[keep], new], ignore_index=True)
-    # Tables list methods in file order: keep the study's order after a re-run.
-    names = [*METHOD_ORDER, *previous["method"], *new["method"]]
-    rank = {m: i for i, m in enumerate(dict.fromkeys(names))}
-    order = merged["method"].map(rank).to_numpy()
-    return merged.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    # Tables list datasets and methods in file order: keep the study's order after a re-run.
+    method_rank = _first_seen_rank([*METHOD_ORDER, *previous["method"], *new["method"]])
+    dataset_rank = _first_seen_rank([*DATASETS, *previous["dataset"], *new["dataset"]])
+    order = np.lexsort((merged["method"].map(method_rank), merged["dataset"].map(dataset_rank)))
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def _first_seen_rank(names) -> dict[str, int]:
+    return {name: i for i, name in enumerate(dict.fromkeys(names))}
 
 
 def record_runs(runs_file: Path, datasets: list[str], command: str, minutes: float) -> pd.DataFrame:

@@ -33,6 +33,10 @@ def test_a_run_replaces_only_the_rows_it_redid():
     assert run_benchmarks.merge_with_previous(new, None) is new
     # the re-run method keeps its place: methods appear in their first order
     assert list(dict.fromkeys(merged["method"])) == ["A", "B"]
+    # ...and datasets keep the study's order, not the re-run's position at the end
+    assert list(dict.fromkeys(merged["dataset"])) == ["mosi", "deap"]
+    redo_mosi = run_benchmarks.merge_with_previous(previous[previous["dataset"] == "mosi"], previous)
+    assert list(dict.fromkeys(redo_mosi["dataset"])) == ["mosi", "deap"]
 
 
 def test_runs_log_keeps_every_command_and_replaces_a_repeat(tmp_path):
