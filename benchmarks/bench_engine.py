@@ -30,10 +30,10 @@ from skmmer.fusion._network import MaskedFusionNetwork
 from skmmer.masking import observed_modalities, simulate_missing
 from skmmer.nn import masked_cross_entropy
 
-SIZES = [73, 100, 100]  # MOSI's audio / video / text widths
 sys.path.insert(0, str(Path(__file__).parent))
 from run_benchmarks import command_line, write_report  # noqa: E402
 
+SIZES = [73, 100, 100]  # MOSI's audio / video / text widths
 RESULTS = Path(__file__).parent / "results" / "engine"
 
 
