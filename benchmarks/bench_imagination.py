@@ -21,6 +21,12 @@ Usage::
 
     python benchmarks/bench_imagination.py --quick              # MOSI only
     python benchmarks/bench_imagination.py                       # + WESAD, DEAP, semi-supervised
+    python benchmarks/bench_imagination.py --seeds 0 1 2 --n-jobs 2   # every method with 3 seeds
+
+With several seeds every method is fitted once per seed on the same split
+and tested on the same masks; the tables give the mean over seeds and its
+standard deviation (the split is fixed, so the spread is that of training,
+not of the data).
 
 Data: ``--data-home`` (default ``../shared/data``), research-only corpora
 that never enter the repository; results go to
@@ -38,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
@@ -48,15 +55,15 @@ from skmmer.masking import apply_condition, missing_conditions
 from skmmer.model_selection import keep_label_fraction
 
 RESULTS = Path(__file__).resolve().parent / "results" / "imagination"
-SEED = 0
+SEED = 0  # the seed of a single-seed run (the label subset of the semi-supervised part, always)
 
 
 def _name(condition, all_names) -> str:
     return "full" if tuple(condition) == tuple(all_names) else "+".join(condition)
 
 
-def _methods(modalities, quick: bool):
-    common = dict(modalities=modalities, random_state=SEED, device="cpu")
+def _methods(modalities, seed: int):
+    common = dict(modalities=modalities, random_state=seed, device="cpu")
     return {
         "InvariantImagination": InvariantImagination(**common),
         "ImaginationClassifier": ImaginationClassifier(**common),
@@ -65,36 +72,36 @@ def _methods(modalities, quick: bool):
     }
 
 
-def _hgb_fit(X, y, modalities):
+def _hgb_fit(X, y, modalities, seed: int):
     """HGB on the training rows plus their copies under every condition (same patterns)."""
     names = list(modalities)
     blocks = [X] + [apply_condition(X, modalities, c) for c in missing_conditions(names)]
     labelled = y != -1
     X_aug = np.vstack([b[labelled] for b in blocks])
     y_aug = np.concatenate([y[labelled]] * len(blocks))
-    return HistGradientBoostingClassifier(random_state=SEED).fit(X_aug, y_aug)
+    return HistGradientBoostingClassifier(random_state=seed).fit(X_aug, y_aug)
 
 
-def evaluate(dataset: str, X_train, y_train, X_test, y_test, modalities, *, quick: bool, methods=None):
-    """One run of every method on one split; returns (rows, extras)."""
+def evaluate(dataset: str, X_train, y_train, X_test, y_test, modalities, *, seed: int = SEED, methods=None):
+    """One fit of every method on one split with one seed; returns (rows, extras)."""
     names = list(modalities)
     conditions = missing_conditions(names, include_full=True)
     tests = {_name(c, names): apply_condition(X_test, modalities, c) for c in conditions}
     rows, extras = [], {}
-    for method, est in _methods(modalities, quick).items():
+    for method, est in _methods(modalities, seed).items():
         if methods is not None and method not in methods:
             continue
         start = time.perf_counter()
-        model = _hgb_fit(X_train, y_train, modalities) if isinstance(est, str) else est.fit(X_train, y_train)
+        model = _hgb_fit(X_train, y_train, modalities, seed) if isinstance(est, str) else est.fit(X_train, y_train)
         fit_s = time.perf_counter() - start
         for condition, X_cond in tests.items():
             pred = model.predict(X_cond)
             rows.append(dict(
-                dataset=dataset, method=method, condition=condition,
+                dataset=dataset, method=method, seed=seed, condition=condition,
                 balanced_accuracy=balanced_accuracy_score(y_test, pred),
                 accuracy=accuracy_score(y_test, pred), fit_s=fit_s,
             ))
-        print(f"  {dataset} {method}: fit {fit_s:.1f} s", file=sys.stderr, flush=True)
+        print(f"  {dataset} {method} seed {seed}: fit {fit_s:.1f} s", file=sys.stderr, flush=True)
         if hasattr(model, "predict_proba_conditions"):
             extras[method] = _imagination_extras(model, X_test, tests, conditions, modalities)
     return rows, extras
@@ -136,14 +143,24 @@ def _imagination_extras(model, X_test, tests, conditions, modalities):
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per method: the metrics on the full input and their mean over the missing conditions."""
+    """Per method: the metrics on the full input and their mean over the missing conditions.
+
+    Each figure is first computed per seed, then averaged over the seeds;
+    with several seeds ``bacc_mean_missing_sd`` is the standard deviation
+    of the per-seed means.
+    """
+    keys = ["dataset", "method", "seed"]
     missing = rows[rows.condition != "full"]
-    full = rows[rows.condition == "full"].set_index(["dataset", "method"])
-    table = missing.groupby(["dataset", "method"], sort=False)[["balanced_accuracy", "accuracy"]].mean()
-    table.columns = ["bacc_mean_missing", "acc_mean_missing"]
-    table["bacc_full"] = full["balanced_accuracy"]
-    table["acc_full"] = full["accuracy"]
-    table["fit_s"] = full["fit_s"]
+    full = rows[rows.condition == "full"].set_index(keys)
+    per_seed = missing.groupby(keys, sort=False)[["balanced_accuracy", "accuracy"]].mean()
+    per_seed.columns = ["bacc_mean_missing", "acc_mean_missing"]
+    per_seed["bacc_full"] = full["balanced_accuracy"]
+    per_seed["acc_full"] = full["accuracy"]
+    per_seed["fit_s"] = full["fit_s"]
+    grouped = per_seed.groupby(["dataset", "method"], sort=False)
+    table = grouped.mean()
+    if rows["seed"].nunique() > 1:
+        table.insert(1, "bacc_mean_missing_sd", grouped["bacc_mean_missing"].std(ddof=1))
     return table.reset_index()
 
 
@@ -178,8 +195,11 @@ def deap_splits(data_home, n_test_subjects=8):
     return X[~test], data.y[~test], X[test], data.y[test], data.modalities
 
 
-def semi_supervised_rows(X_train, y_train, X_test, y_test, modalities, fraction=0.2):
-    """IF-MMIN and MMIN with 20 % of the labels, with and without the unlabelled rows."""
+def semi_supervised_rows(X_train, y_train, X_test, y_test, modalities, fraction=0.2, seed=SEED):
+    """IF-MMIN and MMIN with 20 % of the labels, with and without the unlabelled rows.
+
+    The kept labels are the same for every seed; ``seed`` seeds the fits.
+    """
     y_partial = keep_label_fraction(y_train, fraction, random_state=SEED)
     names = list(modalities)
     conditions = missing_conditions(names, include_full=True)
@@ -188,7 +208,7 @@ def semi_supervised_rows(X_train, y_train, X_test, y_test, modalities, fraction=
         for semi in (True, False):
             est = cls(
                 modalities=modalities, semi_supervised=semi, early_stopping=True,
-                random_state=SEED, device="cpu",
+                random_state=seed, device="cpu",
             )
             start = time.perf_counter()
             est.fit(X_train, y_partial)
@@ -198,12 +218,12 @@ def semi_supervised_rows(X_train, y_train, X_test, y_test, modalities, fraction=
                 pred = est.classes_[p.argmax(axis=1)]
                 rows.append(dict(
                     dataset=f"mosi_{int(fraction * 100)}pct_labels",
-                    method=f"{cls.__name__}(semi_supervised={semi})",
+                    method=f"{cls.__name__}(semi_supervised={semi})", seed=seed,
                     condition=_name(c, names),
                     balanced_accuracy=balanced_accuracy_score(y_test, pred),
                     accuracy=accuracy_score(y_test, pred), fit_s=fit_s,
                 ))
-            print(f"  semi {cls.__name__} {semi}: fit {fit_s:.1f} s", file=sys.stderr, flush=True)
+            print(f"  semi {cls.__name__} {semi} seed {seed}: fit {fit_s:.1f} s", file=sys.stderr, flush=True)
     return rows
 
 
@@ -218,11 +238,27 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+SPLITS = {"mosi": mosi, "wesad": lambda home, quick: wesad_splits(home), "deap": lambda home, quick: deap_splits(home)}
+
+
+def _task(kind: str, dataset: str, data_home: str, seed: int, threads: int):
+    """One (dataset, seed) unit of work, run in its own process by joblib."""
+    torch.set_num_threads(threads)
+    split = SPLITS[dataset](data_home, False)
+    if kind == "semi":
+        return semi_supervised_rows(*split, seed=seed), {}
+    rows, extras = evaluate(dataset, *split, seed=seed)
+    return rows, {(dataset, method, seed): values for method, values in extras.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--quick", action="store_true", help="MOSI only, no semi-supervised study")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[SEED],
+                        help="fit every method once per seed (same split and masks); default: 0")
+    parser.add_argument("--n-jobs", type=int, default=1, help="(dataset, seed) units fitted at once")
     parser.add_argument(
         "--threads", type=int, default=1,
         help="torch intra-op threads (default 1: these networks are tiny, and on a shared "
@@ -233,23 +269,34 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/bench_imagination.py" + (" --quick" if args.quick else "")
+    if args.seeds != [SEED]:
+        command += " --seeds " + " ".join(map(str, args.seeds))
+    if args.n_jobs != 1:
+        command += f" --n-jobs {args.n_jobs}"
     command += f" (--threads {args.threads})"
 
-    all_rows, extras = [], {}
-    rows, ext = evaluate("mosi", *mosi(args.data_home, args.quick), quick=args.quick)
-    all_rows += rows
-    extras.update({("mosi", k): v for k, v in ext.items()})
+    datasets = ["mosi"] if args.quick else ["mosi", "wesad", "deap"]
+    tasks = [("eval", d, s) for d in datasets for s in args.seeds]
     if not args.quick:
-        for name, loader in (("wesad", wesad_splits), ("deap", deap_splits)):
-            rows, ext = evaluate(name, *loader(args.data_home), quick=args.quick)
-            all_rows += rows
-            extras.update({(name, k): v for k, v in ext.items()})
-    per_condition = pd.DataFrame(all_rows)
+        tasks += [("semi", "mosi", s) for s in args.seeds]
+    start = time.perf_counter()
+    results = Parallel(n_jobs=args.n_jobs)(
+        delayed(_task)(kind, dataset, args.data_home, seed, args.threads) for kind, dataset, seed in tasks
+    )
+    minutes = (time.perf_counter() - start) / 60
+    eval_rows = [row for (kind, *_), (rows, _) in zip(tasks, results) if kind == "eval" for row in rows]
+    semi_rows = [row for (kind, *_), (rows, _) in zip(tasks, results) if kind == "semi" for row in rows]
+    extras = {key: values for _, ext in results for key, values in ext.items()}
+
+    per_condition = pd.DataFrame(eval_rows)
     summary = summarize(per_condition)
-    extra_table = pd.DataFrame([dict(dataset=d, method=m, **v) for (d, m), v in extras.items()])
+    extra_table = (
+        pd.DataFrame([dict(dataset=d, method=m, seed=s, **v) for (d, m, s), v in extras.items()])
+        .groupby(["dataset", "method"], sort=False).mean().drop(columns="seed").reset_index()
+    )
     semi = None
-    if not args.quick:
-        semi_rows = pd.DataFrame(semi_supervised_rows(*mosi(args.data_home, args.quick)))
+    if semi_rows:
+        semi_rows = pd.DataFrame(semi_rows)
         semi = summarize(semi_rows)
         per_condition = pd.concat([per_condition, semi_rows], ignore_index=True)
 
@@ -257,7 +304,7 @@ def main(argv=None):
     per_condition.to_csv(out / f"per_condition{suffix}.csv", index=False)
     summary.to_csv(out / f"summary{suffix}.csv", index=False)
     extra_table.to_csv(out / f"imagination{suffix}.csv", index=False)
-    wide = [
+    wide = [  # balanced accuracy per condition, mean over the seeds
         part.pivot_table(index="method", columns="condition", values="balanced_accuracy", sort=False)
         .reset_index()
         for _, part in per_condition.groupby("dataset", sort=False)
@@ -265,7 +312,9 @@ def main(argv=None):
     lines = [
         "# Imagination methods under the MMIN protocol",
         "",
-        f"Command: `{command}` (2 shared CPU cores, torch CPU, seed {SEED}, one run).",
+        f"Command: `{command}` ({minutes:.1f} min; 2 CPU cores, torch CPU; seeds {', '.join(map(str, args.seeds))}: "
+        "every method is fitted once per seed on the same split and tested on the same masks; "
+        "figures are means over the seeds, `*_sd` their standard deviation across seeds).",
         "",
         "Training rows are complete; every method trains with MMIN's six simulated patterns "
         "(the neural ones draw them per step, HGB sees the training rows stacked with their six "

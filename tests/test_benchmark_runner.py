@@ -135,6 +135,24 @@ def test_subset_scheme_report_averages_conditions_by_views_kept():
     assert list(table.columns) == ["one", "all but 1", "all"]
 
 
+def test_imagination_summary_averages_per_seed_means_over_seeds():
+    bench = pytest.importorskip("bench_imagination")
+    rows = []
+    for seed, shift in ((0, 0.0), (1, 0.2)):
+        for condition, value in (("full", 0.9), ("a", 0.5), ("b", 0.7)):
+            rows.append(dict(dataset="d", method="M", seed=seed, condition=condition,
+                             balanced_accuracy=value + shift, accuracy=value, fit_s=1.0 + seed))
+    table = bench.summarize(pd.DataFrame(rows)).set_index("method")
+    # per seed: mean over the missing conditions 0.6 and 0.8; then their mean and spread
+    assert table.loc["M", "bacc_mean_missing"] == pytest.approx(0.7)
+    assert table.loc["M", "bacc_mean_missing_sd"] == pytest.approx(0.2 / 2**0.5)
+    assert table.loc["M", "bacc_full"] == pytest.approx(1.0)
+    assert table.loc["M", "fit_s"] == pytest.approx(1.5)
+    one_seed = bench.summarize(pd.DataFrame([r for r in rows if r["seed"] == 0]))
+    assert "bacc_mean_missing_sd" not in one_seed.columns
+    assert one_seed.loc[0, "bacc_mean_missing"] == pytest.approx(0.6)
+
+
 def test_study_command_defaults_to_the_estimators_early_stopping():
     assert run_benchmarks.build_parser().parse_args([]).early_stopping == "auto"
     args = run_benchmarks.build_parser().parse_args(["--early-stopping", "true"])
