@@ -304,11 +304,13 @@ def main(argv=None):
     per_condition.to_csv(out / f"per_condition{suffix}.csv", index=False)
     summary.to_csv(out / f"summary{suffix}.csv", index=False)
     extra_table.to_csv(out / f"imagination{suffix}.csv", index=False)
-    wide = [  # balanced accuracy per condition, mean over the seeds
-        part.pivot_table(index="method", columns="condition", values="balanced_accuracy", sort=False)
-        .reset_index()
-        for _, part in per_condition.groupby("dataset", sort=False)
-    ]
+    def per_condition_tables(metric):  # one table per dataset, mean over the seeds
+        return [
+            (dataset, part.pivot_table(index="method", columns="condition", values=metric, sort=False)
+             .reset_index())
+            for dataset, part in per_condition.groupby("dataset", sort=False)
+        ]
+
     lines = [
         "# Imagination methods under the MMIN protocol",
         "",
@@ -327,7 +329,11 @@ def main(argv=None):
         "",
         "## Balanced accuracy per condition",
         "",
-        *[line for dataset, table in zip(per_condition.dataset.unique(), wide)
+        *[line for dataset, table in per_condition_tables("balanced_accuracy")
+          for line in (f"### {dataset}", "", _markdown(table), "")],
+        "## Accuracy per condition",
+        "",
+        *[line for dataset, table in per_condition_tables("accuracy")
           for line in (f"### {dataset}", "", _markdown(table), "")],
         "## Imagination and prediction cost (test rows)",
         "",
