@@ -34,7 +34,6 @@ import os
 import platform
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +47,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
-from skmmer.datasets import load_deap, load_mosi
-from skmmer.fusion import MaskedFusionClassifier
-from skmmer.generative import MultiViewDGMClassifier
-from skmmer.masking import apply_condition, missing_conditions, simulate_missing
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _config import zscore_within_groups  # noqa: E402
+
+from skmmer.datasets import load_deap, load_mosi  # noqa: E402
+from skmmer.fusion import MaskedFusionClassifier  # noqa: E402
+from skmmer.generative import MultiViewDGMClassifier  # noqa: E402
+from skmmer.masking import apply_condition, missing_conditions, simulate_missing  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dgm"
 SEED = 0
@@ -60,26 +63,10 @@ SEED = 0
 # --------------------------------------------------------------------------- #
 # Data
 # --------------------------------------------------------------------------- #
-def zscore_per_group(X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Standardize every feature within each group (NaN-aware)."""
-    out = np.array(X, dtype=np.float64, copy=True)
-    for g in np.unique(groups):
-        rows = groups == g
-        block = out[rows]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a subject
-            mean = np.nanmean(block, axis=0)
-            std = np.nanstd(block, axis=0)
-        std[~(std > 1e-12)] = 1.0
-        mean = np.nan_to_num(mean)
-        out[rows] = (block - mean) / std
-    return out
-
-
 def load_datasets(data_home):
     mosi = load_mosi(data_home)
     deap = load_deap(data_home, target="valence")
-    X_deap = zscore_per_group(deap.X, deap.groups)
+    X_deap = zscore_within_groups(deap.X, deap.groups)
     test_subjects = np.random.RandomState(SEED).permutation(np.unique(deap.groups))[:8]
     is_test = np.isin(deap.groups, test_subjects)
     return {

@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +47,15 @@ from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
-from skmmer.datasets import load_deap, load_mosi, load_wesad
-from skmmer.fusion import MaskedFusionClassifier
-from skmmer.imagination import ImaginationClassifier, InvariantImagination
-from skmmer.masking import apply_condition, missing_conditions
-from skmmer.model_selection import keep_label_fraction
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _config import zscore_within_groups  # noqa: E402
+
+from skmmer.datasets import load_deap, load_mosi, load_wesad  # noqa: E402
+from skmmer.fusion import MaskedFusionClassifier  # noqa: E402
+from skmmer.imagination import ImaginationClassifier, InvariantImagination  # noqa: E402
+from skmmer.masking import apply_condition, missing_conditions  # noqa: E402
+from skmmer.model_selection import keep_label_fraction  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "imagination"
 SEED = 0  # the seed of a single-seed run (the label subset of the semi-supervised part, always)
@@ -183,14 +186,7 @@ def deap_splits(data_home, n_test_subjects=8):
     """Valence; features z-scored within each subject (label-free, the usual DEAP practice);
     a fixed subject split: the last ``n_test_subjects`` subjects are test."""
     data = load_deap(data_home, target="valence")
-    X = data.X.copy()
-    for subject in np.unique(data.groups):
-        rows = data.groups == subject
-        with warnings.catch_warnings():  # a feature all-NaN for a subject stays NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(X[rows], axis=0)
-            std = np.nanstd(X[rows], axis=0)
-        X[rows] = (X[rows] - mean) / np.where(std > 0, std, 1.0)
+    X = zscore_within_groups(data.X, data.groups)
     test = data.groups >= data.groups.max() + 1 - n_test_subjects
     return X[~test], data.y[~test], X[test], data.y[test], data.modalities
 
