@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _views import MODALITIES, shared_latent_views
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
@@ -16,22 +17,11 @@ SMALL = dict(
     embed_dim=8, hidden_dim=16, latent_dim=4, n_blocks=2, dropout=0.0,
     max_epochs=30, batch_size=32, early_stopping=False, device="cpu", random_state=0,
 )
-MODALITIES = {"a": 6, "b": 6, "c": 6}
-
-
-def _data(n=180, seed=0):
-    """Three blocks that are noisy linear views of one 2-d latent that also sets the label."""
-    maps = np.random.RandomState(42).normal(size=(len(MODALITIES), 2, 6))  # the same views always
-    rng = np.random.RandomState(seed)
-    y = np.arange(n) % 2
-    z = rng.normal(size=(n, 2)) + 3.0 * y[:, None]
-    blocks = [z @ w + 0.3 * rng.normal(size=(n, 6)) for w in maps]
-    return np.hstack(blocks), y
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = _data()
+    X, y = shared_latent_views()
     return {
         cls.__name__: cls(modalities=MODALITIES, **SMALL).fit(X, y)
         for cls in (InvariantImagination, ImaginationClassifier)
@@ -94,7 +84,7 @@ def test_masked_mse_ignores_unobserved_modalities():
 def test_stage2_reconstruction_loss_is_masked_per_modality(fitted):
     """The estimator's stage-2 loss ignores targets of modalities a row never had."""
     est = fitted["InvariantImagination"]
-    X, y = _data(40, seed=3)
+    X, y = shared_latent_views(40, seed=3)
     X[:20, 6:12] = np.nan  # modality b missing in half of the rows
     data = est._prepare_predict(X)
     data["y"] = torch.as_tensor(y)
@@ -158,7 +148,7 @@ def test_both_stages_run_and_teacher_is_frozen(fitted, name):
     assert expected <= set(est.history_[-1])
     if name == "InvariantImagination":
         assert "cmd" in est.history_[0]
-    X, y = _data(60, seed=5)
+    X, y = shared_latent_views(60, seed=5)
     assert est.score(X, y) > 0.85
     assert est.transform(X).shape == (60, SMALL["n_blocks"] * SMALL["latent_dim"])
     assert est.transform(X).dtype == np.float32
@@ -167,7 +157,7 @@ def test_both_stages_run_and_teacher_is_frozen(fitted, name):
 @pytest.mark.parametrize("name", ["InvariantImagination", "ImaginationClassifier"])
 def test_imagined_embedding_is_closer_to_full_than_zero_filled(fitted, name):
     est = fitted[name]
-    X, _ = _data(120, seed=4)
+    X, _ = shared_latent_views(120, seed=4)
     target = est.teacher_embedding(X)  # the frozen teacher's embedding of the full rows
     ratios = {}
     for condition in missing_conditions(MODALITIES):
@@ -182,7 +172,7 @@ def test_imagined_embedding_is_closer_to_full_than_zero_filled(fitted, name):
 
 def test_predict_proba_conditions_matches_predict_proba(fitted):
     est = fitted["InvariantImagination"]
-    X, _ = _data(50, seed=6)
+    X, _ = shared_latent_views(50, seed=6)
     X[:5, :6] = np.nan  # "a" naturally missing in 5 rows: empty under condition {a}
     probas = est.predict_proba_conditions(X)
     assert list(probas) == missing_conditions(MODALITIES, include_full=True)
@@ -195,7 +185,7 @@ def test_predict_proba_conditions_matches_predict_proba(fitted):
 
 def test_predict_proba_conditions_encodes_once(fitted):
     est = fitted["ImaginationClassifier"]
-    X, _ = _data(50, seed=7)
+    X, _ = shared_latent_views(50, seed=7)
     calls = []
     handle = est.module_.encoders.register_forward_hook(lambda *args: calls.append(1))
     try:
@@ -208,7 +198,7 @@ def test_predict_proba_conditions_encodes_once(fitted):
 
 
 def test_pipeline_with_logistic_regression():
-    X, y = _data()
+    X, y = shared_latent_views()
     pipe = make_pipeline(
         InvariantImagination(modalities=MODALITIES, **{**SMALL, "max_epochs": 10}),
         LogisticRegression(),
@@ -217,7 +207,7 @@ def test_pipeline_with_logistic_regression():
 
 
 def test_semi_supervised_switch_uses_unlabelled_rows():
-    X, y = _data()
+    X, y = shared_latent_views()
     y_partial = y.copy()
     y_partial[::3] = -1
     params = {**SMALL, "max_epochs": 5}
@@ -229,7 +219,7 @@ def test_semi_supervised_switch_uses_unlabelled_rows():
 
 
 def test_rate_scheme_and_incomplete_training_rows():
-    X, y = _data()
+    X, y = shared_latent_views()
     X[:30, 6:12] = np.nan
     X[30:40] = np.nan  # rows with nothing observed
     est = ImaginationClassifier(
@@ -241,7 +231,7 @@ def test_rate_scheme_and_incomplete_training_rows():
 
 
 def test_invalid_parameters():
-    X, y = _data(40)
+    X, y = shared_latent_views(40)
     with pytest.raises(InvalidParameterError):
         InvariantImagination(modalities=MODALITIES, modality_dropout="six").fit(X, y)
     with pytest.raises(InvalidParameterError):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _views import MODALITIES, shared_latent_views
 
 from skmmer.masking import apply_condition
 from skmmer.noise import NoiseRobustClassifier, add_modality_noise
@@ -17,23 +18,12 @@ SMALL = dict(
     embed_dim=8, hidden_dim=16, latent_dim=4, dropout=0.0, max_epochs=25, batch_size=32,
     learning_rate=5e-3, early_stopping=False, device="cpu", random_state=0,
 )
-MODALITIES = {"a": 6, "b": 6, "c": 6}
 SIZES = list(MODALITIES.values())
-
-
-def _data(n=180, seed=0):
-    """Three blocks that are noisy linear views of one 2-d latent that also sets the label."""
-    maps = np.random.RandomState(42).normal(size=(len(MODALITIES), 2, 6))
-    rng = np.random.RandomState(seed)
-    y = np.arange(n) % 2
-    z = rng.normal(size=(n, 2)) + 3.0 * y[:, None]
-    blocks = [z @ w + 0.3 * rng.normal(size=(n, 6)) for w in maps]
-    return np.hstack(blocks), y
 
 
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = _data()
+    X, y = shared_latent_views()
     return NoiseRobustClassifier(modalities=MODALITIES, **SMALL).fit(X, y)
 
 
@@ -98,7 +88,7 @@ def test_impulse_noise_support_and_rate():
 
 
 def test_training_batches_noise_the_incomplete_modalities_only():
-    X, y = _data()
+    X, y = shared_latent_views()
     est = NoiseRobustClassifier(modalities=MODALITIES, **SMALL).fit(X, y)
     module = est.module_
     from skmmer.masking import ModalityDropout
@@ -129,7 +119,7 @@ def test_gaussian_kl_values():
 
 
 def test_kl_weight_controls_the_posterior():
-    X, y = _data()
+    X, y = shared_latent_views()
     params = dict(SMALL, max_epochs=20)
     weak = NoiseRobustClassifier(modalities=MODALITIES, kl_weight=0.0, **params).fit(X, y)
     strong = NoiseRobustClassifier(modalities=MODALITIES, kl_weight=100.0, **params).fit(X, y)
@@ -154,7 +144,7 @@ def test_kl_weight_controls_the_posterior():
 # Estimator
 # --------------------------------------------------------------------------- #
 def test_fit_predict_and_transform(fitted):
-    X, y = _data(seed=1)
+    X, y = shared_latent_views(seed=1)
     assert fitted.score(X, y) > 0.9
     Z = fitted.transform(X)
     assert Z.shape == (len(X), 3 * 8) and Z.dtype == np.float32
@@ -165,7 +155,7 @@ def test_fit_predict_and_transform(fitted):
 
 
 def test_transform_reconstructs_the_clean_teacher_embedding(fitted):
-    X, _ = _data(seed=2)
+    X, _ = shared_latent_views(seed=2)
     target = fitted.teacher_embedding(X)
     noisy = add_modality_noise(X, MODALITIES, ["b"], t=100, random_state=0)
     err_recon = np.mean((fitted.transform(noisy) - target) ** 2)
@@ -174,7 +164,7 @@ def test_transform_reconstructs_the_clean_teacher_embedding(fitted):
 
 
 def test_row_independence_and_determinism(fitted):
-    X, _ = _data(seed=3)
+    X, _ = shared_latent_views(seed=3)
     X = add_modality_noise(X, MODALITIES, ["a"], t=np.arange(len(X)) % 101, random_state=0)
     X[::4, 6:12] = np.nan
     for fill in ("zeros", "noise", "invariant"):
@@ -187,11 +177,11 @@ def test_row_independence_and_determinism(fitted):
 
 
 def test_missing_fill_noise_trains_and_predicts():
-    X, y = _data()
+    X, y = shared_latent_views()
     X[::5, :6] = np.nan
     est = NoiseRobustClassifier(modalities=MODALITIES, missing_fill="noise", **SMALL).fit(X, y)
     assert est.module_.fill_noise.abs().sum() > 0  # drawn at fit
-    X_test, y_test = _data(seed=4)
+    X_test, y_test = shared_latent_views(seed=4)
     X_cond = apply_condition(X_test, MODALITIES, ["b"])
     proba = est.predict_proba(X_cond)
     assert np.isfinite(proba).all()
@@ -199,7 +189,7 @@ def test_missing_fill_noise_trains_and_predicts():
 
 
 def test_same_random_state_same_model():
-    X, y = _data(n=90)
+    X, y = shared_latent_views(n=90)
     params = dict(SMALL, max_epochs=3)
     a = NoiseRobustClassifier(modalities=MODALITIES, **params).fit(X, y).predict_proba(X)
     b = NoiseRobustClassifier(modalities=MODALITIES, **params).fit(X, y).predict_proba(X)
@@ -207,7 +197,7 @@ def test_same_random_state_same_model():
 
 
 def test_unlabelled_rows_switch():
-    X, y = _data(n=120)
+    X, y = shared_latent_views(n=120)
     y = y.copy()
     y[40:] = -1
     params = dict(SMALL, max_epochs=2)
@@ -218,14 +208,14 @@ def test_unlabelled_rows_switch():
 
 
 def test_impulse_noise_estimator():
-    X, y = _data(n=120)
+    X, y = shared_latent_views(n=120)
     est = NoiseRobustClassifier(modalities=MODALITIES, noise="impulse", **dict(SMALL, max_epochs=3))
     assert est.fit(X, y).predict(X).shape == (120,)
 
 
 @pytest.mark.parametrize("beta_range", [(0.5, 0.1), (0.0, 0.5), (0.1, 1.0), (0.1,)])
 def test_bad_beta_range(beta_range):
-    X, y = _data(n=60)
+    X, y = shared_latent_views(n=60)
     with pytest.raises(ValueError, match="beta_range"):
         NoiseRobustClassifier(modalities=MODALITIES, beta_range=beta_range, **SMALL).fit(X, y)
 
@@ -234,7 +224,7 @@ def test_bad_beta_range(beta_range):
 # add_modality_noise
 # --------------------------------------------------------------------------- #
 def test_add_modality_noise():
-    X, _ = _data()
+    X, _ = shared_latent_views()
     X[:3, 6:12] = np.nan
     X[5, 0] = np.nan
     np.testing.assert_array_equal(add_modality_noise(X, MODALITIES, ["a", "b"], t=0), X)
