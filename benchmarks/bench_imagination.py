@@ -167,7 +167,8 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def mosi(data_home, quick):
+def mosi(data_home):
+    """The release's speaker-independent split."""
     data = load_mosi(data_home)
     train, test = data.split["train"], data.split["test"]
     return data.X[train], data.y[train], data.X[test], data.y[test], data.modalities
@@ -234,13 +235,13 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
-SPLITS = {"mosi": mosi, "wesad": lambda home, quick: wesad_splits(home), "deap": lambda home, quick: deap_splits(home)}
+SPLITS = {"mosi": mosi, "wesad": wesad_splits, "deap": deap_splits}
 
 
 def _task(kind: str, dataset: str, data_home: str, seed: int, threads: int):
     """One (dataset, seed) unit of work, run in its own process by joblib."""
     torch.set_num_threads(threads)
-    split = SPLITS[dataset](data_home, False)
+    split = SPLITS[dataset](data_home)
     if kind == "semi":
         return semi_supervised_rows(*split, seed=seed), {}
     rows, extras = evaluate(dataset, *split, seed=seed)

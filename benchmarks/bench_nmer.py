@@ -165,7 +165,7 @@ def main(argv=None):
     loaders = [("mosi", mosi)] + ([] if args.quick else [("wesad", wesad_splits), ("deap", deap_splits)])
     rows, fills, times = [], [], []
     for name, loader in loaders:
-        data = loader(args.data_home, args.quick) if name == "mosi" else loader(args.data_home)
+        data = loader(args.data_home)
         r, f, t = evaluate(name, *data, quick=args.quick)
         rows += r
         fills += f

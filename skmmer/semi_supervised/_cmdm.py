@@ -114,10 +114,11 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
     fit matches the labelled-rows-only ablation (.709 / .688 against .710 /
     .670), so the extra steps are harmless. Reconstructing the unlabelled
     rows costs about .02 (.688 / .663), the MMD a further .02 to .04 (the default,
-    .650 / .639), and the MMD without reconstruction is worst (.631 / .635):
-    nothing then keeps the latents from shrinking towards each other. On MOSI
-    the text carries most of the label and the assumption that every modality
-    says the same thing does not hold. On DEAP the five variants are within
+    .650 / .639), and the MMD without reconstruction is worst (.631 / .635);
+    a likely reason, not measured, is that nothing then keeps the latents
+    from shrinking towards each other. A reading consistent with these
+    numbers: on MOSI the text carries most of the label, so the assumption
+    that every modality says the same thing does not hold. On DEAP the five variants are within
     one fold's spread of each other.
 
     References
