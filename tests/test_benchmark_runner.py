@@ -168,3 +168,33 @@ def test_report_helpers_name_the_command_and_write_what_they_print(tmp_path, cap
     run_benchmarks.write_report(report, ["# Title", "", "| a |"])
     assert report.read_text() == "# Title\n\n| a |"
     assert "# Title\n\n| a |" in capsys.readouterr().out
+
+
+def test_seeded_study_summary_averages_fold_means_over_seeds():
+    seeds = pytest.importorskip("_seeds")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    methods = {"lr": make_pipeline(LogisticRegression(random_state=9))}
+    seeded = seeds.with_seeds(methods, [3, 4])
+    assert list(seeded) == ["lr [seed 3]", "lr [seed 4]"]
+    assert seeded["lr [seed 4]"].get_params()["logisticregression__random_state"] == 4
+    assert methods["lr"].get_params()["logisticregression__random_state"] == 9  # untouched
+    assert list(seeds.with_seeds(methods, [5])) == ["lr"]
+
+    cell = dict(dataset="d", protocol="p", train_setting="t", setting="s", metric="UA", fit_time=1.0)
+    results = pd.DataFrame([
+        dict(cell, method="lr [seed 3]", fold=0, value=0.6),
+        dict(cell, method="lr [seed 3]", fold=1, value=0.8),  # seed 3: 0.7
+        dict(cell, method="lr [seed 4]", fold=0, value=0.4),
+        dict(cell, method="lr [seed 4]", fold=1, value=0.6),  # seed 4: 0.5
+    ])
+    summary = seeds.summarize_over_seeds(results)
+    assert len(summary) == 1
+    row = summary.iloc[0]
+    assert row["method"] == "lr"
+    assert row["mean"] == pytest.approx(0.6)
+    assert row["std"] == pytest.approx(0.1414, abs=1e-4)  # over the two seed means, not the folds
+    assert (row["n_folds"], row["n_seeds"]) == (2, 2)
+    unseeded = seeds.summarize_over_seeds(results.assign(method="lr"))
+    assert unseeded.iloc[0]["std"] == pytest.approx(results["value"].std())

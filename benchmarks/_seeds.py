@@ -1,0 +1,55 @@
+"""Fit every method of a study with several seeds and report the spread over seeds.
+
+On a fixed split (CMU-MOSI) a study cell is one fit, and its fold standard
+deviation is undefined; refitting with other seeds on the same split, labels
+and masks shows how much of a gap between two methods is training noise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+from sklearn.base import clone
+
+from skmmer.model_selection import summarize
+
+_SEEDED = re.compile(r"^(?P<method>.*) \[seed (?P<seed>\d+)\]$")
+_CELL = ["method", "dataset", "protocol", "train_setting", "setting", "metric"]
+
+
+def reseeded(estimator, seed: int):
+    """A clone of ``estimator`` with every ``random_state`` (nested ones too) set to ``seed``."""
+    estimator = clone(estimator)
+    keys = [k for k in estimator.get_params() if k == "random_state" or k.endswith("__random_state")]
+    return estimator.set_params(**dict.fromkeys(keys, seed))
+
+
+def with_seeds(methods: Mapping[str, object], seeds: Sequence[int]) -> dict[str, object]:
+    """``{"name [seed s]": estimator seeded with s}`` for every method and seed (one seed: names kept)."""
+    if len(seeds) == 1:
+        return {name: reseeded(est, seeds[0]) for name, est in methods.items()}
+    return {f"{name} [seed {s}]": reseeded(est, s) for name, est in methods.items() for s in seeds}
+
+
+def summarize_over_seeds(results: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~skmmer.model_selection.summarize`, with ``std`` taken over seeds when there are several.
+
+    Each cell is first averaged over folds per seed; ``mean`` is the mean of
+    those per-seed values and ``std`` their standard deviation over seeds
+    (the fold spread is left out: on a fixed split there is none). Results
+    without seed-suffixed method names are summarized over folds as usual.
+    """
+    parts = results["method"].str.extract(_SEEDED)
+    if parts["seed"].isna().all():
+        return summarize(results)
+    results = results.assign(method=parts["method"], seed=parts["seed"].astype(int))
+    keys = [k for k in _CELL if k in results.columns]
+    per_seed = summarize(results, by=[*keys, "seed"])
+    grouped = per_seed.groupby(keys, sort=False)
+    out = grouped["mean"].agg(["mean", "std"]).reset_index()
+    out["n_folds"] = grouped["n_folds"].first().to_numpy()
+    out["n_seeds"] = grouped["seed"].nunique().to_numpy()
+    out["fit_time"] = grouped["fit_time"].mean().to_numpy()
+    return out
