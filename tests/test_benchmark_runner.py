@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -198,3 +199,27 @@ def test_seeded_study_summary_averages_fold_means_over_seeds():
     assert (row["n_folds"], row["n_seeds"]) == (2, 2)
     unseeded = seeds.summarize_over_seeds(results.assign(method="lr"))
     assert unseeded.iloc[0]["std"] == pytest.approx(results["value"].std())
+
+
+def test_mosi_feature_audit_separates_training_only_signal_from_real_signal():
+    """A block that predicts the label only on the training split is flagged; a real one is not."""
+    audit = pytest.importorskip("audit_mosi_features")
+    from sklearn.utils import Bunch
+
+    rng = np.random.RandomState(0)
+    n_train, n_test = 400, 400
+    y = rng.randint(0, 2, n_train + n_test)
+    groups = np.repeat(np.arange((n_train + n_test) // 10), 10)
+    real = y[:, None] + rng.normal(scale=1.0, size=(len(y), 3))  # same signal in both splits
+    leaky = rng.normal(size=(len(y), 3))
+    leaky[:n_train] += 3.0 * y[:n_train, None]  # signal only in the training rows
+    data = Bunch(
+        X=np.hstack([real, leaky]), y=y, groups=groups, modalities={"real": 3, "leaky": 3},
+        split={"train": np.arange(n_train), "test": np.arange(n_train, n_train + n_test)},
+    )
+    rows = {name: scores for name, *scores in audit.audit(data)}
+    assert list(rows) == ["real", "leaky", "all modalities"]
+    train_cv, test_cv, transfer = rows["leaky"]
+    assert train_cv > 0.9 and test_cv < 0.65 and transfer < 0.65
+    train_cv, test_cv, transfer = rows["real"]
+    assert min(train_cv, test_cv, transfer) > 0.75 and abs(train_cv - test_cv) < 0.1
