@@ -33,6 +33,17 @@ def with_seeds(methods: Mapping[str, object], seeds: Sequence[int]) -> dict[str,
     return {f"{name} [seed {s}]": reseeded(est, s) for name, est in methods.items() for s in seeds}
 
 
+def without_seed_suffix(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with ``"name [seed s]"`` methods renamed ``"name"`` and a ``seed`` column.
+
+    Results without seed-suffixed methods come back unchanged.
+    """
+    parts = results["method"].str.extract(_SEEDED)
+    if parts["seed"].isna().all():
+        return results
+    return results.assign(method=parts["method"], seed=parts["seed"].astype(int))
+
+
 def summarize_over_seeds(results: pd.DataFrame) -> pd.DataFrame:
     """:func:`~skmmer.model_selection.summarize`, with ``std`` taken over seeds when there are several.
 
@@ -41,10 +52,9 @@ def summarize_over_seeds(results: pd.DataFrame) -> pd.DataFrame:
     (the fold spread is left out: on a fixed split there is none). Results
     without seed-suffixed method names are summarized over folds as usual.
     """
-    parts = results["method"].str.extract(_SEEDED)
-    if parts["seed"].isna().all():
+    results = without_seed_suffix(results)
+    if "seed" not in results:
         return summarize(results)
-    results = results.assign(method=parts["method"], seed=parts["seed"].astype(int))
     keys = [k for k in _CELL if k in results.columns]
     per_seed = summarize(results, by=[*keys, "seed"])
     grouped = per_seed.groupby(keys, sort=False)

@@ -16,7 +16,11 @@ A run replaces the rows of the datasets, protocols and methods it ran and
 keeps the others, so the corpora can be run one at a time, or side by side (a
 lock serializes the merge); ``--fresh`` starts over.
 ``--quick`` writes into ``benchmarks/results/quick/`` instead, so a smoke run
-never overwrites the study.
+never overwrites the study. ``--seeds 0 1 2 3 4`` fits every method once per
+seed on the same folds, labels and masks and writes into
+``benchmarks/results/seeds/``: its tables give the mean over seeds (of the
+mean over folds) ± the standard deviation over seeds, the only spread there is
+on MOSI's fixed split.
 
 Protocols:
 
@@ -35,6 +39,7 @@ Usage::
     python benchmarks/run_benchmarks.py --backend dask           # on a LocalCluster
     python benchmarks/run_benchmarks.py --datasets deap --n-jobs 2  # add or redo one corpus
     python benchmarks/run_benchmarks.py --early-stopping true    # skmmer estimators always stop early
+    python benchmarks/run_benchmarks.py --datasets mosi --protocols labels --seeds 0 1 2 3 4
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import argparse
 import contextlib
 import os
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -55,6 +61,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _config import DATASETS, estimators_for  # noqa: E402
+from _seeds import summarize_over_seeds, with_seeds, without_seed_suffix  # noqa: E402
 from summarize_study import header_lines, write_summary  # noqa: E402
 
 from skmmer.masking import simulate_missing  # noqa: E402
@@ -64,7 +71,6 @@ from skmmer.model_selection import (  # noqa: E402
     MissingRates,
     pivot_summary,
     run_study,
-    summarize,
     to_markdown,
 )
 
@@ -102,6 +108,7 @@ def run_dataset(name: str, args) -> pd.DataFrame:
             )
             if args.methods:
                 methods = {k: v for k, v in methods.items() if any(m in k for m in args.methods)}
+            methods = with_seeds(methods, args.seeds)
             print(f"[{name}] {protocol.name}: {len(methods)} methods, cv={data['cv_name']}", file=sys.stderr)
             frames.append(
                 run_study(
@@ -128,9 +135,13 @@ def environment_lines(command: str, seconds: float) -> list[str]:
 
 
 def command_line(script: str, argv=None) -> str:
-    """How ``script`` was run: ``python benchmarks/<script> <argv>`` (None: this process's arguments)."""
+    """How ``script`` was run: ``python benchmarks/<script> <argv>`` (None: this process's arguments).
+
+    Arguments are shell-quoted, so the line can be pasted back into a shell
+    (``--methods "mean impute + Logistic"`` stays one argument).
+    """
     args = sys.argv[1:] if argv is None else list(argv)
-    return " ".join([f"python benchmarks/{Path(script).name}", *args])
+    return shlex.join(["python", f"benchmarks/{Path(script).name}", *args])
 
 
 def write_report(path: Path, lines: list[str]) -> None:
@@ -196,10 +207,17 @@ def varying_key(block: pd.DataFrame) -> str:
 
 def write_tables(results: pd.DataFrame, runs: pd.DataFrame, out: Path) -> None:
     """One markdown file per protocol family (``labels`` holds both missing rates)."""
-    summary = summarize(results)
+    summary = summarize_over_seeds(results)
+    spread = (
+        "Cells: mean ± std over folds."
+        if "n_seeds" not in summary
+        else "Cells: mean over folds per seed, then mean ± std over seeds (n_seeds per cell: "
+        + ", ".join(map(str, sorted(summary["n_seeds"].unique())))
+        + "); a deterministic method's spread is 0."
+    )
     family = summary["protocol"].str.split(",").str[0]
     for name, part in summary.groupby(family, sort=False):
-        lines = [f"# Protocol: {name}", "", *header_lines(runs, part["dataset"].unique()), ""]
+        lines = [f"# Protocol: {name}", "", *header_lines(runs, part["dataset"].unique()), "", spread, ""]
         for (protocol, dataset), block in part.groupby(["protocol", "dataset"], sort=False):
             for metric, title in (("UA", "balanced accuracy"), ("WA", "accuracy")):
                 rows = block[block["metric"] == metric]
@@ -219,7 +237,7 @@ def write_plots(results: pd.DataFrame, out: Path) -> None:
     except ImportError:  # plots are optional
         print("matplotlib is not installed: no plots", file=sys.stderr)
         return
-    ua = summarize(results)
+    ua = summarize_over_seeds(results)
     ua = ua[ua["metric"] == "UA"]
     for (protocol, dataset), block in ua.groupby(["protocol", "dataset"], sort=False):
         fig, ax = plt.subplots(figsize=(9, 4))
@@ -258,6 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", choices=["dask"], default=None)
     parser.add_argument("--fresh", action="store_true", help="discard the results of earlier runs")
     parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0],
+        help="fit every method once per seed (same folds, labels and masks) and write "
+        "into results/seeds/; default: 0",
+    )
+    parser.add_argument(
         "--early-stopping", choices=list(EARLY_STOPPING_CHOICES), default="auto",
         help="skmmer estimators' early_stopping: 'auto' (their default: on with >= 1000 "
         "labelled training rows) or 'true' (always, the study's setting before 2026-11-23)",
@@ -265,10 +288,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def output_folder(args) -> str:
+    """``quick`` for smoke runs, ``seeds`` for several seeds, else the study's ``all``."""
+    if args.quick:
+        return "quick"
+    return "seeds" if len(args.seeds) > 1 else "all"
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
 
-    out = RESULTS_ROOT / ("quick" if args.quick else "all")
+    out = RESULTS_ROOT / output_folder(args)
     out.mkdir(parents=True, exist_ok=True)
     if args.fresh:
         for stale in (out / "folds.csv", out / "runs.csv"):
@@ -284,7 +314,8 @@ def main(argv=None) -> int:
         for stale in out.glob("*.md"):
             stale.unlink()
         write_tables(results, runs, out)
-        write_summary(results, header_lines(runs, results["dataset"].unique()), out / "summary.md")
+        header = header_lines(runs, results["dataset"].unique())
+        write_summary(without_seed_suffix(results), header, out / "summary.md")
         write_plots(results, out)
     print(f"done in {elapsed / 60:.1f} min; results in {out}", file=sys.stderr)
     return 0

@@ -165,6 +165,9 @@ def test_report_helpers_name_the_command_and_write_what_they_print(tmp_path, cap
         "python benchmarks/bench_x.py --n-jobs 2"
     )
     assert run_benchmarks.command_line("bench_x.py", []) == "python benchmarks/bench_x.py"
+    assert run_benchmarks.command_line("bench_x.py", ["--methods", "mean impute + Logistic", "MLP"]) == (
+        "python benchmarks/bench_x.py --methods 'mean impute + Logistic' MLP"
+    )
     report = tmp_path / "new_folder" / "report.md"
     run_benchmarks.write_report(report, ["# Title", "", "| a |"])
     assert report.read_text() == "# Title\n\n| a |"
@@ -223,3 +226,32 @@ def test_mosi_feature_audit_separates_training_only_signal_from_real_signal():
     assert train_cv > 0.9 and test_cv < 0.65 and transfer < 0.65
     train_cv, test_cv, transfer = rows["real"]
     assert min(train_cv, test_cv, transfer) > 0.75 and abs(train_cv - test_cv) < 0.1
+
+
+def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_path):
+    args = run_benchmarks.build_parser().parse_args(["--seeds", "0", "1"])
+    assert run_benchmarks.output_folder(args) == "seeds"  # never mixed into the single-seed study
+    assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args([])) == "all"
+    assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--quick", "--seeds", "0", "1"])) == "quick"
+
+    cell = dict(dataset="mosi", protocol="labels, 30% missing", setting="observed", fold=0, fit_time=1.0)
+    rows = [
+        dict(cell, method=f"lr [seed {seed}]", train_setting=f"labels={fraction}", metric=metric, value=value)
+        for seed, offset in ((0, 0.0), (1, 0.2))
+        for fraction in ("0.05", "1.0")
+        for metric in ("UA", "WA")
+        for value in [0.5 + offset]
+    ]
+    results = pd.DataFrame(rows)
+    runs = pd.DataFrame({"dataset": ["mosi"], "command": ["cmd"], "minutes": [1.0], "environment": ["env"]})
+    run_benchmarks.write_tables(results, runs, tmp_path)
+    text = (tmp_path / "labels.md").read_text()
+    assert "mean ± std over seeds (n_seeds per cell: 2)" in text
+    assert "| lr | 0.6000 ± 0.1414 | 0.6000 ± 0.1414 |" in text
+    assert "[seed" not in text
+
+    summarize_study = pytest.importorskip("summarize_study")
+    path = summarize_study.write_summary(
+        run_benchmarks.without_seed_suffix(results), [], tmp_path / "summary.md"
+    )
+    assert "| lr | 0.600 |" in path.read_text()
