@@ -205,6 +205,15 @@ def varying_key(block: pd.DataFrame) -> str:
     return "setting"
 
 
+def runs_of_protocol(runs: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """The runs whose command ran ``protocol`` (read back from its ``--protocols``)."""
+    def ran(command: str) -> bool:
+        args, _ = build_parser().parse_known_args(shlex.split(command)[2:])
+        return protocol in args.protocols
+
+    return runs[runs["command"].map(ran)] if len(runs) else runs
+
+
 def write_tables(results: pd.DataFrame, runs: pd.DataFrame, out: Path) -> None:
     """One markdown file per protocol family (``labels`` holds both missing rates)."""
     summary = summarize_over_seeds(results)
@@ -217,7 +226,8 @@ def write_tables(results: pd.DataFrame, runs: pd.DataFrame, out: Path) -> None:
     )
     family = summary["protocol"].str.split(",").str[0]
     for name, part in summary.groupby(family, sort=False):
-        lines = [f"# Protocol: {name}", "", *header_lines(runs, part["dataset"].unique()), "", spread, ""]
+        header = header_lines(runs_of_protocol(runs, name), part["dataset"].unique())
+        lines = [f"# Protocol: {name}", "", *header, "", spread, ""]
         for (protocol, dataset), block in part.groupby(["protocol", "dataset"], sort=False):
             for metric, title in (("UA", "balanced accuracy"), ("WA", "accuracy")):
                 rows = block[block["metric"] == metric]

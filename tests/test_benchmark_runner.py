@@ -255,3 +255,22 @@ def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_p
         run_benchmarks.without_seed_suffix(results), [], tmp_path / "summary.md"
     )
     assert "| lr | 0.600 |" in path.read_text()
+
+
+def test_protocol_tables_name_only_the_commands_that_ran_that_protocol(tmp_path):
+    cell = dict(dataset="mosi", fold=0, fit_time=1.0, metric="UA", value=0.5, method="lr")
+    results = pd.DataFrame([
+        dict(cell, protocol="labels, 30% missing", train_setting="labels=0.05", setting="observed"),
+        dict(cell, protocol="conditions", train_setting="subsets", setting="audio"),
+    ])
+    base = "python benchmarks/run_benchmarks.py --datasets mosi"
+    runs = pd.DataFrame({
+        "dataset": ["mosi", "mosi", "mosi"],
+        "command": [f"{base} --protocols labels", f"{base} --protocols conditions rates", base],
+        "minutes": [1.0, 2.0, 3.0], "environment": "env",
+    })
+    run_benchmarks.write_tables(results, runs, tmp_path)
+    labels, conditions = (tmp_path / "labels.md").read_text(), (tmp_path / "conditions.md").read_text()
+    assert "--protocols labels`" in labels and "--protocols conditions rates`" not in labels
+    assert "--protocols conditions rates`" in conditions and "--protocols labels`" not in conditions
+    assert f"`{base}`" in labels and f"`{base}`" in conditions  # every protocol by default
