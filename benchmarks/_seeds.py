@@ -26,9 +26,20 @@ def reseeded(estimator, seed: int):
     return estimator.set_params(**dict.fromkeys(keys, seed))
 
 
-def with_seeds(methods: Mapping[str, object], seeds: Sequence[int]) -> dict[str, object]:
-    """``{"name [seed s]": estimator seeded with s}`` for every method and seed (one seed: names kept)."""
-    if len(seeds) == 1:
+def with_seeds(
+    methods: Mapping[str, object], seeds: Sequence[int], *, name_seeds: bool | None = None
+) -> dict[str, object]:
+    """``{"name [seed s]": estimator seeded with s}`` for every method and seed.
+
+    ``name_seeds=None`` suffixes the names only when there are several seeds;
+    ``True`` always does (rows of a later single-seed run then merge with
+    those of a multi-seed one).
+    """
+    if name_seeds is None:
+        name_seeds = len(seeds) > 1
+    if not name_seeds:
+        if len(seeds) != 1:
+            raise ValueError(f"{len(seeds)} seeds need seed-suffixed names (name_seeds=True).")
         return {name: reseeded(est, seeds[0]) for name, est in methods.items()}
     return {f"{name} [seed {s}]": reseeded(est, s) for name, est in methods.items() for s in seeds}
 
@@ -36,11 +47,19 @@ def with_seeds(methods: Mapping[str, object], seeds: Sequence[int]) -> dict[str,
 def without_seed_suffix(results: pd.DataFrame) -> pd.DataFrame:
     """``results`` with ``"name [seed s]"`` methods renamed ``"name"`` and a ``seed`` column.
 
-    Results without seed-suffixed methods come back unchanged.
+    Results without seed-suffixed methods come back unchanged; a mix of the
+    two is an error (an unseeded row has no seed to be averaged under).
     """
     parts = results["method"].str.extract(_SEEDED)
-    if parts["seed"].isna().all():
+    unseeded = parts["seed"].isna()
+    if unseeded.all():
         return results
+    if unseeded.any():
+        names = sorted(results.loc[unseeded, "method"].unique())
+        raise ValueError(
+            f"Results mix seed-suffixed methods with unseeded ones ({names}); "
+            "run every method with the same --seeds."
+        )
     return results.assign(method=parts["method"], seed=parts["seed"].astype(int))
 
 

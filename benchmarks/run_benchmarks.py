@@ -18,7 +18,8 @@ lock serializes the merge); ``--fresh`` starts over.
 ``--quick`` writes into ``benchmarks/results/quick/`` instead, so a smoke run
 never overwrites the study. ``--seeds 0 1 2 3 4`` fits every method once per
 seed on the same folds, labels and masks and writes into
-``benchmarks/results/seeds/``: its tables give the mean over seeds (of the
+``benchmarks/results/seeds/`` (so does any seed other than the study's 0,
+with the seed in every method's name): its tables give the mean over seeds (of the
 mean over folds) ± the standard deviation over seeds, the only spread there is
 on MOSI's fixed split.
 
@@ -108,7 +109,7 @@ def run_dataset(name: str, args) -> pd.DataFrame:
             )
             if args.methods:
                 methods = {k: v for k, v in methods.items() if any(m in k for m in args.methods)}
-            methods = with_seeds(methods, args.seeds)
+            methods = with_seeds(methods, args.seeds, name_seeds=output_folder(args) == "seeds")
             print(f"[{name}] {protocol.name}: {len(methods)} methods, cv={data['cv_name']}", file=sys.stderr)
             frames.append(
                 run_study(
@@ -287,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fresh", action="store_true", help="discard the results of earlier runs")
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[0],
-        help="fit every method once per seed (same folds, labels and masks) and write "
-        "into results/seeds/; default: 0",
+        help="fit every method once per seed (same folds, labels and masks); any seeds "
+        "but the default 0 write into results/seeds/",
     )
     parser.add_argument(
         "--early-stopping", choices=list(EARLY_STOPPING_CHOICES), default="auto",
@@ -299,10 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def output_folder(args) -> str:
-    """``quick`` for smoke runs, ``seeds`` for several seeds, else the study's ``all``."""
+    """``quick`` for smoke runs, ``seeds`` for any seeds but the study's ``--seeds 0``, else ``all``.
+
+    The study's cells are all fitted with seed 0, so a run with other seeds
+    (even one) never lands among them.
+    """
     if args.quick:
         return "quick"
-    return "seeds" if len(args.seeds) > 1 else "all"
+    return "all" if list(args.seeds) == [0] else "seeds"
 
 
 def main(argv=None) -> int:

@@ -185,6 +185,9 @@ def test_seeded_study_summary_averages_fold_means_over_seeds():
     assert seeded["lr [seed 4]"].get_params()["logisticregression__random_state"] == 4
     assert methods["lr"].get_params()["logisticregression__random_state"] == 9  # untouched
     assert list(seeds.with_seeds(methods, [5])) == ["lr"]
+    assert list(seeds.with_seeds(methods, [5], name_seeds=True)) == ["lr [seed 5]"]
+    with pytest.raises(ValueError, match="seed-suffixed"):
+        seeds.with_seeds(methods, [1, 2], name_seeds=False)
 
     cell = dict(dataset="d", protocol="p", train_setting="t", setting="s", metric="UA", fit_time=1.0)
     results = pd.DataFrame([
@@ -202,6 +205,10 @@ def test_seeded_study_summary_averages_fold_means_over_seeds():
     assert (row["n_folds"], row["n_seeds"]) == (2, 2)
     unseeded = seeds.summarize_over_seeds(results.assign(method="lr"))
     assert unseeded.iloc[0]["std"] == pytest.approx(results["value"].std())
+    # a row without a seed is never silently dropped from a seeded summary
+    mixed = pd.concat([results, results.iloc[:1].assign(method="other")], ignore_index=True)
+    with pytest.raises(ValueError, match="mix seed-suffixed"):
+        seeds.summarize_over_seeds(mixed)
 
 
 def test_mosi_feature_audit_separates_training_only_signal_from_real_signal():
@@ -233,6 +240,8 @@ def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_p
     assert run_benchmarks.output_folder(args) == "seeds"  # never mixed into the single-seed study
     assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args([])) == "all"
     assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--quick", "--seeds", "0", "1"])) == "quick"
+    # one seed other than the study's 0 would mix seeds among the study's cells
+    assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--seeds", "3"])) == "seeds"
 
     cell = dict(dataset="mosi", protocol="labels, 30% missing", setting="observed", fold=0, fit_time=1.0)
     rows = [
