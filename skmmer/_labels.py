@@ -7,7 +7,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from skmmer.metrics import is_labelled
 
-__all__ = ["encode_semi_supervised_labels"]
+__all__ = ["encode_semi_supervised_labels", "resolve_class_weight"]
 
 
 def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,3 +55,39 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     encoded = np.full(y.shape[0], -1, dtype=np.int64)
     encoded[labelled] = np.searchsorted(classes, y[labelled])
     return classes, encoded
+
+
+def resolve_class_weight(class_weight, classes: np.ndarray, y_encoded: np.ndarray) -> np.ndarray:
+    """Weight of each class in the labelled rows' cross-entropy, shape (n_classes,).
+
+    ``None`` gives ones; ``"balanced"`` gives ``n_labelled / (n_classes *
+    count_k)`` over the labelled rows (unlabelled rows do not count); a dict
+    maps labels to weights, a class it does not name keeps weight 1.
+
+    Raises
+    ------
+    ValueError
+        If the dict names a label that no labelled row has (a typo, or -1:
+        unlabelled rows carry no cross-entropy to weight), or if a weight is
+        negative, not finite, or every weight is 0.
+    """
+    n_classes = len(classes)
+    if class_weight is None:
+        return np.ones(n_classes)
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        counts = np.bincount(y_encoded[y_encoded >= 0], minlength=n_classes)
+        return counts.sum() / (n_classes * counts)
+    known = classes.tolist()
+    unknown = [label for label in class_weight if label not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight names {unknown}, which no labelled row of y has; the labelled classes "
+            f"are {known}. Give weights for those labels only (unlabelled rows, y == -1, take "
+            "no weight)."
+        )
+    weights = np.array([float(class_weight.get(label, 1.0)) for label in known])
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError(
+            f"class_weight must hold finite weights >= 0, not all 0; got {class_weight!r}."
+        )
+    return weights

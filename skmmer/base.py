@@ -41,7 +41,7 @@ from skmmer._engine import (
     split_rows,
     train_module,
 )
-from skmmer._labels import encode_semi_supervised_labels
+from skmmer._labels import encode_semi_supervised_labels, resolve_class_weight
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._preprocessing import ModalityScaler, check_no_inf
 from skmmer._random import make_generator, seed_from_random_state, seeded
@@ -338,7 +338,18 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
     rows, and ``score`` ignores the unlabelled ones. A row with every
     modality missing is predicted with the class prior of the labelled
     training rows (``class_prior_``).
+
+    Subclasses take a ``class_weight`` parameter, which this class resolves
+    into ``class_weight_`` and into ``_loss_class_weight``: the tensor their
+    cross-entropy terms pass to
+    :func:`skmmer.nn.masked_cross_entropy` (None when the weights are uniform).
     """
+
+    #: Parameters this class handles for every classifier.
+    _engine_constraints: dict = {
+        **TorchEstimatorBase._engine_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
     def fit(self, X, y):
         """Fit the model.
@@ -360,6 +371,7 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         self.classes_, y_encoded = encode_semi_supervised_labels(y)
         labelled = y_encoded >= 0
         self.class_prior_ = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) / labelled.sum()
+        self.class_weight_ = resolve_class_weight(self.class_weight, self.classes_, y_encoded)
         self.scaler_ = ModalityScaler(self._layout).fit(X)
         values, observed = self.scaler_.transform(X)
         if not self._uses_unlabelled_rows:
@@ -368,8 +380,26 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         with seeded(self._seed, self.device_):
             generator = make_generator(self._seed, self.device_)
             data = self._tensors(values, observed, y=y_encoded)
-            self._fit_module(data, generator)
+            self._fit_class_weight = self._class_weight_tensor()
+            try:
+                self._fit_module(data, generator)
+            finally:
+                del self._fit_class_weight  # a device tensor has no place in a pickle
         return self
+
+    def _class_weight_tensor(self) -> torch.Tensor | None:
+        """``class_weight_`` on the device, or None when it is uniform (no weighting at all)."""
+        weights = self.class_weight_
+        if np.all(weights == weights[0]):
+            return None
+        return torch.as_tensor(weights, dtype=torch.float32, device=self.device_)
+
+    @property
+    def _loss_class_weight(self) -> torch.Tensor | None:
+        """The class weights the cross-entropy terms pass on: made once per fit, so
+        the batch loop copies nothing to the device; outside fit, made on demand."""
+        during_fit = self.__dict__.get("_fit_class_weight")
+        return during_fit if during_fit is not None else self._class_weight_tensor()
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (float32), rows with no modality get ``class_prior_``.

@@ -50,6 +50,12 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         ``"balanced_subsets"`` draws the subset's size uniformly first (the
         same for three modalities; more single-modality rows beyond). At
         least one modality is always kept; 0 disables it.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cross-entropy of the labelled rows:
+        ``{label: weight}`` (a class it does not name keeps 1) or
+        ``"balanced"`` (inversely proportional to the class counts among the
+        labelled rows). Only the ratios matter; the label-free terms are not
+        weighted. None weights every class equally.
     max_epochs : int, default=100
         Maximum number of passes over the training rows.
     batch_size : int, default=128
@@ -83,6 +89,9 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the labelled rows, predicted for rows with no
         modality at all.
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the cross-entropy (ones with
+        ``class_weight=None``).
     modalities_ : dict of str to ndarray
         Column indices of each modality block, in modality order.
     n_modalities_ : int
@@ -150,6 +159,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         hidden_dim=128,
         dropout=0.1,
         modality_dropout=0.0,
+        class_weight=None,
         max_epochs=100,
         batch_size=128,
         learning_rate=1e-3,
@@ -168,6 +178,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         self.hidden_dim = hidden_dim
         self.dropout = dropout
         self.modality_dropout = modality_dropout
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -203,7 +214,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         if module.training and self._dropout_sampler is not None:
             keep = self._dropout_sampler(keep, generator)
         logits = module(batch["x"], keep)
-        return {"cross_entropy": masked_cross_entropy(logits, batch["y"])}
+        return {"cross_entropy": masked_cross_entropy(logits, batch["y"], self._loss_class_weight)}
 
     def _predict_logits(self, module, batch) -> torch.Tensor:
         return module(batch["x"], batch["observed"])

@@ -69,6 +69,12 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     n_samples : int, default=10
         Posterior draws of ``z`` per modality and class when generating
         missing views (at prediction, :meth:`transform` and :meth:`impute`).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cross-entropy of the labelled rows:
+        ``{label: weight}`` (a class it does not name keeps 1) or
+        ``"balanced"`` (inversely proportional to the class counts among the
+        labelled rows). Only the ratios matter; the bounds (labelled and
+        unlabelled) are not weighted. None weights every class equally.
     max_epochs : int, default=100
         Maximum number of passes over the training rows.
     batch_size : int, default=128
@@ -106,6 +112,9 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         Learned mixture weights of the posterior components (sum to 1): the
         model's importance of each modality. A row missing some modalities
         uses these weights renormalized over the ones it has.
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the cross-entropy (ones with
+        ``class_weight=None``).
     modalities_ : dict of str to ndarray
         Column indices of each modality block, in modality order.
     n_modalities_ : int
@@ -229,6 +238,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         alpha=1.0,
         missing_view_inference="generate",
         n_samples=10,
+        class_weight=None,
         max_epochs=100,
         batch_size=128,
         learning_rate=1e-3,
@@ -247,6 +257,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         self.alpha = alpha
         self.missing_view_inference = missing_view_inference
         self.n_samples = n_samples
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -287,7 +298,9 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         return {"cross_entropy": float(self.alpha)}
 
     def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
-        return module.losses(batch["x"], batch["observed"], batch["y"], generator)
+        return module.losses(
+            batch["x"], batch["observed"], batch["y"], generator, class_weight=self._loss_class_weight
+        )
 
     def _inference_noise(self) -> torch.Tensor:
         """The ``n_samples`` standard-normal draws shared by all rows (fixed per fit)."""

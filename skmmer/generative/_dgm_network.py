@@ -236,7 +236,12 @@ class MultiViewDGMNetwork(nn.Module):
     # Training objective
     # ------------------------------------------------------------------ #
     def losses(
-        self, x: torch.Tensor, observed: torch.Tensor, y: torch.Tensor, generator: torch.Generator
+        self,
+        x: torch.Tensor,
+        observed: torch.Tensor,
+        y: torch.Tensor,
+        generator: torch.Generator,
+        class_weight: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """Named losses of a batch (see :meth:`MultiViewDGMClassifier._losses`).
 
@@ -245,7 +250,8 @@ class MultiViewDGMNetwork(nn.Module):
         U(x) = sum_y q(y | x) [L(x, y) - log q(y | x)], summed over the rows
         of each kind and divided by (batch rows x features), so that their
         scale does not grow with the number of features. ``cross_entropy``:
-        mean over labelled rows (weighted by ``alpha`` in the total).
+        mean over labelled rows (weighted by ``alpha`` in the total), weighted
+        by class with ``class_weight`` (the bounds are not).
         """
         n, D = x.shape
         K = self.n_classes
@@ -278,7 +284,7 @@ class MultiViewDGMNetwork(nn.Module):
         return {
             "neg_elbo_labelled": -labelled_bound.sum() * scale,
             "neg_elbo_unlabelled": -unlabelled_bound.sum() * scale,
-            "cross_entropy": masked_cross_entropy(log_proba, torch.where(labelled, y, -1)),
+            "cross_entropy": masked_cross_entropy(log_proba, torch.where(labelled, y, -1), class_weight),
         }
 
     # ------------------------------------------------------------------ #

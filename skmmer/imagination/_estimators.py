@@ -102,10 +102,12 @@ class _ImaginationBase(MultimodalClassifierBase):
 
     def _stage1_losses(self, teacher, batch, generator) -> dict[str, torch.Tensor]:
         if self._invariant:
-            return invariant_stage1_losses(teacher, batch, self.n_moments)
+            return invariant_stage1_losses(teacher, batch, self.n_moments, self._loss_class_weight)
         observed = batch["observed"]
         y = torch.where(observed.any(dim=1), batch["y"], -1)  # rows with nothing teach nothing
-        return {"cross_entropy": masked_cross_entropy(teacher(batch["x"], observed), y)}
+        return {
+            "cross_entropy": masked_cross_entropy(teacher(batch["x"], observed), y, self._loss_class_weight)
+        }
 
     def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
         """Stage-2 losses under a freshly drawn missing pattern."""
@@ -115,7 +117,7 @@ class _ImaginationBase(MultimodalClassifierBase):
         out = module.imagine(specific, invariant, keep)
         y = torch.where(keep.any(dim=1), batch["y"], -1)
         losses = {
-            "cross_entropy": masked_cross_entropy(out["logits"], y),
+            "cross_entropy": masked_cross_entropy(out["logits"], y, self._loss_class_weight),
             # Targets exist only for the modalities the row really has.
             "reconstruction": masked_mse(out["imagined"], batch["target_embed"], observed),
         }
@@ -137,7 +139,8 @@ class _ImaginationBase(MultimodalClassifierBase):
         for pattern in self._monitor_patterns:
             keep = observed & pattern
             logits = module.imagine(specific, invariant, keep)["logits"]
-            total = total + masked_cross_entropy(logits, torch.where(keep.any(dim=1), data["y"], -1))
+            y = torch.where(keep.any(dim=1), data["y"], -1)
+            total = total + masked_cross_entropy(logits, y, self._loss_class_weight)
         return total / len(self._monitor_patterns)
 
     # ------------------------------------------------------------------ #
@@ -284,6 +287,9 @@ _SHARED_PARAMETERS_DOC = """
         teacher's embedding of the observed modalities."""
 
 _SHARED_ENGINE_DOC = """
+    class_weight : dict, "balanced" or None, default=None
+        Class weights of the labelled rows' cross-entropy (every stage), as
+        in :class:`~skmmer.MaskedFusionClassifier`.
     max_epochs : int, default=100
         Maximum number of epochs of stage 2 (and of stage 1 unless
         ``stage1_max_epochs`` is set).
@@ -321,6 +327,9 @@ _SHARED_ATTRIBUTES_DOC = """
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the labelled rows, predicted for rows with no
         modality at all.
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the cross-entropy (ones with
+        ``class_weight=None``).
     modalities_ : dict of str to ndarray
         Column indices of each modality block, in modality order.
     n_modalities_ : int
@@ -484,6 +493,7 @@ class InvariantImagination(_ImaginationBase):
         cmd_weight=1.0,
         invariance_weight=1.0,
         n_moments=5,
+        class_weight=None,
         max_epochs=100,
         stage1_max_epochs=None,
         batch_size=128,
@@ -509,6 +519,7 @@ class InvariantImagination(_ImaginationBase):
         self.cmd_weight = cmd_weight
         self.invariance_weight = invariance_weight
         self.n_moments = n_moments
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.stage1_max_epochs = stage1_max_epochs
         self.batch_size = batch_size
@@ -613,6 +624,7 @@ class ImaginationClassifier(_ImaginationBase):
         semi_supervised=True,
         reconstruction_weight=4.0,
         cycle_weight=2.0,
+        class_weight=None,
         max_epochs=100,
         stage1_max_epochs=None,
         batch_size=128,
@@ -636,6 +648,7 @@ class ImaginationClassifier(_ImaginationBase):
         self.semi_supervised = semi_supervised
         self.reconstruction_weight = reconstruction_weight
         self.cycle_weight = cycle_weight
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.stage1_max_epochs = stage1_max_epochs
         self.batch_size = batch_size

@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 
-def invariant_stage1_losses(teacher, batch, n_moments: int) -> dict[str, torch.Tensor]:
+def invariant_stage1_losses(
+    teacher, batch, n_moments: int, class_weight: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
     """IF-MMIN's stage-1 objective: cross-entropy on [specific; invariant] plus CMD.
 
     Shared by :class:`~skmmer.InvariantImagination` and NMER, whose stage 1
@@ -46,7 +48,7 @@ def invariant_stage1_losses(teacher, batch, n_moments: int) -> dict[str, torch.T
     specific, invariant = teacher.features(batch["x"], observed)
     joint = torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1)
     return {
-        "cross_entropy": masked_cross_entropy(teacher.head(joint), y),
+        "cross_entropy": masked_cross_entropy(teacher.head(joint), y, class_weight),
         "cmd": modality_cmd(invariant, observed, n_moments),
     }
 

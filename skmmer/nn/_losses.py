@@ -6,13 +6,21 @@ import torch
 import torch.nn.functional as F
 
 
-def masked_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def masked_cross_entropy(
+    logits: torch.Tensor, y: torch.Tensor, class_weight: torch.Tensor | None = None
+) -> torch.Tensor:
     """Mean cross-entropy over labelled rows (``y >= 0``); 0 for a batch without labels.
 
-    No host sync: the labelled count stays on the device.
+    With ``class_weight`` (one weight per class) the mean is weighted by each
+    row's class, ``sum_i w[y_i] CE_i / sum_i w[y_i]``, so only the ratios of
+    the weights matter and the loss keeps its scale next to the other terms.
+    No host sync: the labelled count (or weight) stays on the device.
     """
-    total = F.cross_entropy(logits, y, ignore_index=-1, reduction="sum")
-    return total / (y >= 0).sum().clamp(min=1)
+    total = F.cross_entropy(logits, y, weight=class_weight, ignore_index=-1, reduction="sum")
+    if class_weight is None:
+        return total / (y >= 0).sum().clamp(min=1)
+    row_weights = class_weight[y.clamp(min=0)] * (y >= 0).to(class_weight.dtype)
+    return total / row_weights.sum().clamp(min=torch.finfo(class_weight.dtype).tiny)
 
 
 def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -194,6 +194,9 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         Weight of CMD in stage 1.
     n_moments : int, default=5
         Number of moments compared by CMD.
+    class_weight : dict, "balanced" or None, default=None
+        Class weights of the labelled rows' cross-entropy (every stage), as
+        in :class:`~skmmer.MaskedFusionClassifier`.
     max_epochs : int, default=100
         Maximum number of epochs of stage 2 (and of stage 1 unless
         ``stage1_max_epochs`` is set).
@@ -233,6 +236,9 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the labelled rows, predicted for rows with no
         modality at all.
+    class_weight_ : ndarray of shape (n_classes,)
+        Weight of each class in the cross-entropy (ones with
+        ``class_weight=None``).
     modalities_ : dict of str to ndarray
         Column indices of each modality block, in modality order.
     n_modalities_ : int
@@ -364,6 +370,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         invariance_weight=1.0,
         cmd_weight=1.0,
         n_moments=5,
+        class_weight=None,
         max_epochs=100,
         stage1_max_epochs=None,
         batch_size=128,
@@ -393,6 +400,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         self.invariance_weight = invariance_weight
         self.cmd_weight = cmd_weight
         self.n_moments = n_moments
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.stage1_max_epochs = stage1_max_epochs
         self.batch_size = batch_size
@@ -465,7 +473,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         return outputs_in_chunks(lambda c: network.teacher_targets(c["x"], c["observed"]), data)
 
     def _stage1_losses(self, teacher, batch, generator) -> dict[str, torch.Tensor]:
-        return invariant_stage1_losses(teacher, batch, self.n_moments)
+        return invariant_stage1_losses(teacher, batch, self.n_moments, self._loss_class_weight)
 
     def _corrupt_batch(self, module, x, observed, generator):
         """Noised input and the encoders' keep mask for one training batch."""
@@ -493,7 +501,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         y = torch.where(observed.any(dim=1), batch["y"], -1)
         recon = out["recon"].view(-1, self.n_modalities_, module.embed_dim)
         return {
-            "cross_entropy": masked_cross_entropy(out["logits"], y),
+            "cross_entropy": masked_cross_entropy(out["logits"], y, self._loss_class_weight),
             # Clean targets exist only for the modalities the row really has.
             "reconstruction": masked_mse(recon, batch["target_specific"], observed),
             "kl": gaussian_kl(out["mu"], out["logvar"]),

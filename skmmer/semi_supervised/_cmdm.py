@@ -68,7 +68,7 @@ class CrossModalMatchingClassifier(MultimodalClassifierBase):
     use_unlabelled : bool, default=True
         Train the reconstruction and MMD terms on unlabelled rows too. False
         drops them (the supervised ablation).
-    max_epochs, batch_size, learning_rate, weight_decay, early_stopping, \
+    class_weight, max_epochs, batch_size, learning_rate, weight_decay, early_stopping, \
 validation_fraction, n_iter_no_change, tol, device, random_state, verbose
         Training settings shared by every skmmer estimator (see
         :class:`~skmmer.MaskedFusionClassifier`). Early stopping monitors the
@@ -76,7 +76,7 @@ validation_fraction, n_iter_no_change, tol, device, random_state, verbose
 
     Attributes
     ----------
-    classes_, class_prior_, modalities_, n_modalities_, n_features_in_, \
+    classes_, class_prior_, class_weight_, modalities_, n_modalities_, n_features_in_, \
 feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reason_
         As in :class:`~skmmer.MaskedFusionClassifier`; ``history_`` records
         ``cross_entropy``, ``reconstruction`` and ``mmd`` per epoch.
@@ -178,6 +178,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
         dropout=0.1,
         modality_dropout=0.0,
         use_unlabelled=True,
+        class_weight=None,
         max_epochs=100,
         batch_size=128,
         learning_rate=1e-3,
@@ -204,6 +205,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
         self.dropout = dropout
         self.modality_dropout = modality_dropout
         self.use_unlabelled = use_unlabelled
+        self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -241,7 +243,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
             self.modality_dropout, self.n_modalities_, self.device_
         )
         self.module_ = self._build_module().to(self.device_)
-        self._train(self.module_, data, generator, monitor_fn=_validation_cross_entropy)
+        self._train(self.module_, data, generator, monitor_fn=self._validation_cross_entropy)
         self.n_embedding_features_ = self.module_.fused_dim
         del self._dropout_sampler
 
@@ -254,11 +256,15 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
                 x = x + self.noise_std * torch.randn(x.shape, generator=generator, device=x.device)
         latents = module.encode(x)
         weights = keep.to(latents.dtype)
-        losses = {"cross_entropy": masked_cross_entropy(module.head(module.fuse(latents, keep)), y)}
+        class_weight = self._loss_class_weight
+        logits = module.head(module.fuse(latents, keep))
+        losses = {"cross_entropy": masked_cross_entropy(logits, y, class_weight)}
         losses["reconstruction"] = _masked_block_mse(module, latents, batch["x"], weights)
         modality_logits = _single_modality_logits(module, latents)
         if self.modality_head_weight > 0:
-            losses["modality_cross_entropy"] = _per_modality_cross_entropy(modality_logits, y, weights)
+            losses["modality_cross_entropy"] = _per_modality_cross_entropy(
+                modality_logits, y, weights, class_weight
+            )
         matched = latents if self.mmd_on == "latent" else torch.softmax(modality_logits, dim=-1)
         mmd = mean_pairwise_mmd(matched, weights, self.mmd_bandwidths)
         if self.class_conditional_mmd:
@@ -268,16 +274,16 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
         losses["mmd"] = mmd
         return losses
 
+    def _validation_cross_entropy(self, module, data, generator) -> torch.Tensor:
+        """Early stopping watches the classification loss of the labelled validation rows."""
+        logits = module(data["x"], data["observed"])
+        return masked_cross_entropy(logits, data["y"], self._loss_class_weight)
+
     def _predict_logits(self, module, batch) -> torch.Tensor:
         return module(batch["x"], batch["observed"])
 
     def _embed(self, module, batch) -> torch.Tensor:
         return module.fuse(module.encode(batch["x"]), batch["observed"])
-
-
-def _validation_cross_entropy(module, data, generator) -> torch.Tensor:
-    """Early stopping watches the classification loss of the labelled validation rows."""
-    return masked_cross_entropy(module(data["x"], data["observed"]), data["y"])
 
 
 def _masked_block_mse(module, latents, target, weights) -> torch.Tensor:
@@ -297,11 +303,19 @@ def _single_modality_logits(module, latents) -> torch.Tensor:
     return module.head(alone.flatten(start_dim=2))
 
 
-def _per_modality_cross_entropy(logits, y, weights) -> torch.Tensor:
+def _per_modality_cross_entropy(logits, y, weights, class_weight=None) -> torch.Tensor:
+    """Mean over labelled (row, observed modality) pairs of each head's cross-entropy.
+
+    With ``class_weight``, weighted by the row's class as in
+    :func:`~skmmer.nn.masked_cross_entropy`.
+    """
     n, n_modalities, n_classes = logits.shape
     target = y.unsqueeze(1).expand(n, n_modalities)
     losses = F.cross_entropy(
         logits.reshape(-1, n_classes), target.reshape(-1).clamp(min=0), reduction="none"
     ).reshape(n, n_modalities)
     counted = weights * (y >= 0).unsqueeze(1).to(weights.dtype)
-    return (losses * counted).sum() / counted.sum().clamp(min=1.0)
+    if class_weight is None:
+        return (losses * counted).sum() / counted.sum().clamp(min=1.0)
+    counted = counted * class_weight[y.clamp(min=0)].unsqueeze(1)
+    return (losses * counted).sum() / counted.sum().clamp(min=torch.finfo(counted.dtype).tiny)
