@@ -337,7 +337,7 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
     ``y == -1`` marks unlabelled rows: ``classes_`` comes from the labelled
     rows, and ``score`` ignores the unlabelled ones. A row with every
     modality missing is predicted with the class prior of the labelled
-    training rows (``class_prior_``).
+    training rows, reweighted by the class weights (``class_prior_``).
 
     Subclasses take a ``class_weight`` parameter, which this class resolves
     into ``class_weight_`` and into ``_loss_class_weight``: the tensor their
@@ -370,8 +370,11 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         X, y = self._validate_X(X, y, reset=True)
         self.classes_, y_encoded = encode_semi_supervised_labels(y)
         labelled = y_encoded >= 0
-        self.class_prior_ = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) / labelled.sum()
         self.class_weight_ = resolve_class_weight(self.class_weight, self.classes_, y_encoded)
+        # What the weighted cross-entropy learns for an input that says nothing:
+        # argmin_q sum_k w_k pi_k (-log q_k) is q proportional to w * pi.
+        prior = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) * self.class_weight_
+        self.class_prior_ = prior / prior.sum()
         self.scaler_ = ModalityScaler(self._layout).fit(X)
         values, observed = self.scaler_.transform(X)
         if not self._uses_unlabelled_rows:

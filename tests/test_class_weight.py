@@ -27,7 +27,7 @@ CLASSIFIERS = {
 
 
 def make_classifier(name, **params):
-    return getattr(skmmer, name)(modalities=[4, 4], random_state=0, **CLASSIFIERS[name], **params)
+    return getattr(skmmer, name)(modalities=[4, 4], random_state=0, **{**CLASSIFIERS[name], **params})
 
 
 def imbalanced_data(n, seed, minority=0.1):
@@ -153,3 +153,17 @@ def test_uniform_weights_fit_exactly_as_none_and_unlabelled_rows_take_no_weight(
     balanced = make_classifier("MultiViewDGMClassifier", class_weight="balanced").fit(X, y_semi)
     counts = np.bincount(y_semi[y_semi >= 0])
     np.testing.assert_allclose(balanced.class_weight_, counts.sum() / (2 * counts))
+
+
+def test_rows_with_nothing_observed_get_the_reweighted_prior():
+    """The weighted cross-entropy's answer for an input that says nothing: w * prior, renormalized."""
+    X, y = imbalanced_data(300, seed=3)
+    empty = np.full((2, X.shape[1]), np.nan)
+    counts = np.bincount(y)
+    for class_weight, weights in ((None, [1.0, 1.0]), ("balanced", len(y) / (2 * counts)), ({1: 4.0}, [1.0, 4.0])):
+        model = make_classifier("MaskedFusionClassifier", class_weight=class_weight, max_epochs=2).fit(X, y)
+        expected = counts * np.asarray(weights) / (counts * np.asarray(weights)).sum()
+        np.testing.assert_allclose(model.class_prior_, expected)
+        np.testing.assert_allclose(model.predict_proba(empty), np.tile(expected, (2, 1)), rtol=1e-6)
+    assert np.allclose(make_classifier("MaskedFusionClassifier", class_weight="balanced", max_epochs=2)
+                       .fit(X, y).class_prior_, 0.5)

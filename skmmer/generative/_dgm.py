@@ -106,8 +106,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     classes_ : ndarray of shape (n_classes,)
         Labels seen among the labelled rows.
     class_prior_ : ndarray of shape (n_classes,)
-        Class frequencies of the labelled rows, predicted for rows with no
-        modality at all.
+        Class frequencies of the labelled rows (times ``class_weight_``,
+        renormalized), predicted for rows with no modality at all.
     modality_weights_ : ndarray of shape (n_modalities,)
         Learned mixture weights of the posterior components (sum to 1): the
         model's importance of each modality. A row missing some modalities

@@ -234,8 +234,8 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
     classes_ : ndarray of shape (n_classes,)
         Labels seen among the labelled rows.
     class_prior_ : ndarray of shape (n_classes,)
-        Class frequencies of the labelled rows, predicted for rows with no
-        modality at all.
+        Class frequencies of the labelled rows (times ``class_weight_``,
+        renormalized), predicted for rows with no modality at all.
     class_weight_ : ndarray of shape (n_classes,)
         Weight of each class in the cross-entropy (ones with
         ``class_weight=None``).
