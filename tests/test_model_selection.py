@@ -12,11 +12,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import (
+    GridSearchCV,
+    LeaveOneGroupOut,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 from sklearn.pipeline import make_pipeline
-from sklearn.semi_supervised import SelfTrainingClassifier
+from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from threadpoolctl import threadpool_limits
 
+from skmmer import MaskedFusionClassifier
 from skmmer._layout import resolve_modalities
 from skmmer.masking import max_missing_rate, observed_modalities
 from skmmer.model_selection import (
@@ -35,6 +41,7 @@ from skmmer.model_selection import (
     summarize,
     to_markdown,
 )
+from skmmer.model_selection._study import _keeps_unlabelled_rows
 
 SIZES = [4, 3, 5]
 NAMES = ["m0", "m1", "m2"]
@@ -319,6 +326,26 @@ def test_unlabelled_rows_are_dropped_for_supervised_and_kept_for_semi_supervised
         unlabelled={"self_training": "drop"},
     )
     assert (forced["n_train"] == 6).all()
+
+
+class UsersMaskedFusion(MaskedFusionClassifier):
+    """A variant of a skmmer estimator defined outside skmmer, as a user would write one."""
+
+
+@pytest.mark.parametrize(
+    "estimator, keeps",
+    [
+        (UsersMaskedFusion(), True),
+        (GridSearchCV(MaskedFusionClassifier(), {"fusion": ["mean"]}), True),
+        (make_pipeline(SimpleImputer(), GridSearchCV(LabelSpreading(), {"alpha": [0.2]})), True),
+        (GridSearchCV(LogisticRegression(), {"C": [1.0]}), False),
+        (SelfTrainingClassifier(LogisticRegression()), True),
+        (make_pipeline(SimpleImputer(), LogisticRegression()), False),
+    ],
+    ids=["subclass", "search", "pipeline-search", "supervised-search", "self-training", "supervised"],
+)
+def test_auto_keeps_unlabelled_rows_for_semi_supervised_learners_however_wrapped(estimator, keeps):
+    assert _keeps_unlabelled_rows(estimator) is keeps
 
 
 def test_parallel_run_gives_the_sequential_numbers():

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.model_selection._search import BaseSearchCV
 
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
@@ -91,11 +92,19 @@ def _check_protocols(protocols) -> list[tuple[str, StudyProtocol]]:
 
 
 def _keeps_unlabelled_rows(estimator) -> bool:
-    """Whether an estimator learns from ``y == -1`` rows (rather than taking -1 for a class)."""
-    final = estimator
-    while hasattr(final, "steps"):  # Pipeline: the last step decides
-        final = final.steps[-1][1]
-    return type(final).__module__.startswith(_SEMI_SUPERVISED_MODULES)
+    """Whether an estimator learns from ``y == -1`` rows (rather than taking -1 for a class).
+
+    A class from skmmer or :mod:`sklearn.semi_supervised` does, and so does a
+    subclass of one (a user's variant of a skmmer estimator). A pipeline is
+    judged by its last step, a hyper-parameter search by the estimator it tunes.
+    """
+    if any(cls.__module__.startswith(_SEMI_SUPERVISED_MODULES) for cls in type(estimator).__mro__):
+        return True
+    if hasattr(estimator, "steps"):
+        return _keeps_unlabelled_rows(estimator.steps[-1][1])
+    if isinstance(estimator, BaseSearchCV):
+        return _keeps_unlabelled_rows(estimator.estimator)
+    return False
 
 
 def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
@@ -292,8 +301,9 @@ def run_study(
         passes them with ``y == -1`` (semi-supervised learners), ``"drop"``
         fits on the labelled rows only (supervised baselines, which would
         otherwise learn -1 as a class). ``"auto"`` keeps them for estimators
-        (or pipelines ending in one) from :mod:`sklearn.semi_supervised` or
-        skmmer, and drops them otherwise. A dict sets it per method.
+        from :mod:`sklearn.semi_supervised` or skmmer and their subclasses
+        (also at the end of a pipeline or inside a hyper-parameter search),
+        and drops them otherwise. A dict sets it per method.
     n_jobs : int, default=None
         Parallel tasks (joblib semantics); ``None`` is 1, or every dask
         worker thread with ``backend="dask"``.
