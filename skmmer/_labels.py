@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
 from skmmer.metrics import is_labelled
 
-__all__ = ["encode_semi_supervised_labels", "resolve_class_weight"]
+__all__ = ["check_no_missing_labels", "encode_semi_supervised_labels", "resolve_class_weight"]
+
+
+def check_no_missing_labels(y) -> None:
+    """Reject NaN / None labels with a pointer to the ``-1`` convention.
+
+    A user with pandas often marks an unknown label with NaN; scikit-learn's
+    own error ("Input y contains NaN") does not say what to do instead.
+    """
+    missing = pd.isna(np.asarray(y, dtype=object))
+    if np.any(missing):
+        n_missing = int(np.count_nonzero(missing))
+        raise ValueError(
+            f"Input y contains NaN. Found NaN or None as the label of {n_missing} "
+            f"row{'s' if n_missing > 1 else ''}. Mark unlabelled rows with -1 (scikit-learn's "
+            "semi-supervised convention; with string labels use an object array holding the "
+            "integer -1), e.g. y = y.fillna(-1) for a pandas Series of numbers."
+        )
 
 
 def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,11 @@ from skmmer._engine import (
     split_rows,
     train_module,
 )
-from skmmer._labels import encode_semi_supervised_labels, resolve_class_weight
+from skmmer._labels import (
+    check_no_missing_labels,
+    encode_semi_supervised_labels,
+    resolve_class_weight,
+)
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._preprocessing import ModalityScaler, check_no_inf
 from skmmer._random import make_generator, seed_from_random_state, seeded
@@ -367,6 +371,7 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
             The fitted estimator.
         """
         self._validate_params()
+        check_no_missing_labels(y)
         X, y = self._validate_X(X, y, reset=True)
         self.classes_, y_encoded = encode_semi_supervised_labels(y)
         labelled = y_encoded >= 0

@@ -70,6 +70,21 @@ def test_no_labelled_rows():
         clf().fit(X, -np.ones(len(X), dtype=int))
 
 
+@pytest.mark.parametrize(
+    "missing_label",
+    [
+        lambda y: np.where(np.arange(len(y)) < 3, np.nan, y.astype(float)),
+        lambda y: pd.Series(y, dtype="Int64").mask(pd.Series(np.arange(len(y)) < 3)),
+        lambda y: np.where(np.arange(len(y)) < 3, None, np.array(["a", "b"])[y]).astype(object),
+    ],
+    ids=["float-nan", "pandas-NA", "object-None"],
+)
+def test_nan_label_points_to_the_minus_one_convention(missing_label):
+    X, y = data()
+    with pytest.raises(ValueError, match=r"Input y contains NaN\. .* of 3 rows\. Mark unlabelled rows with -1"):
+        clf().fit(X, missing_label(y))
+
+
 def test_single_labelled_class():
     X, _ = data()
     y = np.full(len(X), -1)
