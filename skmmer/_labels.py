@@ -17,6 +17,8 @@ def check_no_missing_labels(y) -> None:
     A user with pandas often marks an unknown label with NaN; scikit-learn's
     own error ("Input y contains NaN") does not say what to do instead.
     """
+    if y is None:
+        return  # scikit-learn's "requires y to be passed" error follows
     missing = pd.isna(np.asarray(y, dtype=object))
     if np.any(missing):
         n_missing = int(np.count_nonzero(missing))
