@@ -1,6 +1,8 @@
 """``class_weight``: how it is resolved, how it weights the loss, and what it does to a fit."""
 
+import importlib
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -142,6 +144,47 @@ def test_balanced_weights_raise_the_minority_recall(name):
     assert "_fit_class_weight" not in vars(balanced)
     restored = pickle.loads(pickle.dumps(balanced))
     np.testing.assert_array_equal(restored.predict_proba(X_test), balanced.predict_proba(X_test))
+
+
+#: Every module that computes a cross-entropy for a classifier.
+CROSS_ENTROPY_MODULES = (
+    "skmmer.fusion._masked_fusion",
+    "skmmer.generative._dgm_network",
+    "skmmer.semi_supervised._cmdm",
+    "skmmer.imagination._estimators",
+    "skmmer.imagination._networks",
+    "skmmer.noise._nmer",
+)
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIFIERS))
+def test_every_cross_entropy_term_gets_the_class_weights(name, monkeypatch):
+    """Each stage's loss and each early-stopping monitor passes the weights on."""
+    received = []
+
+    def spy(logits, y, class_weight=None):
+        received.append(class_weight)
+        return masked_cross_entropy(logits, y, class_weight)
+
+    def per_modality_spy(logits, y, weights, class_weight=None):
+        received.append(class_weight)
+        return _per_modality_cross_entropy(logits, y, weights, class_weight)
+
+    for module in CROSS_ENTROPY_MODULES:
+        monkeypatch.setattr(importlib.import_module(module), "masked_cross_entropy", spy)
+    monkeypatch.setattr(
+        importlib.import_module("skmmer.semi_supervised._cmdm"), "_per_modality_cross_entropy", per_modality_spy
+    )
+    X, y = imbalanced_data(200, seed=4)
+    model = make_classifier(
+        name, class_weight={0: 1.0, 1: 3.0}, max_epochs=2, early_stopping=True, validation_fraction=0.3,
+        **({"modality_head_weight": 1.0} if name == "CrossModalMatchingClassifier" else {}),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(X, y)
+    assert received, "no cross-entropy was computed"
+    assert all(w is not None and w.tolist() == [1.0, 3.0] for w in received), received
 
 
 def test_uniform_weights_fit_exactly_as_none_and_unlabelled_rows_take_no_weight():
