@@ -8,6 +8,7 @@ to zero. Torch cores only ever see the values and the observed mask.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,20 +42,27 @@ def check_no_inf(X: np.ndarray, layout: ModalityLayout, feature_names=None) -> N
 class ModalityScaler:
     """Standardization statistics learned on the observed entries of each feature.
 
-    A column that is never observed in training gets mean 0 and scale 1; a
-    constant column gets scale 1, so it maps to 0 rather than to NaN.
+    A constant column gets scale 1, so it maps to 0 rather than to NaN.
+
+    A column that is NaN in every training row has no statistics and the
+    model learns no parameters for it, so :meth:`transform` treats it as
+    missing wherever it is given later, and a modality whose every column is
+    like that counts as a missing modality; :meth:`fit` warns about both.
+    Imputations of such a column are 0 (:meth:`inverse_transform`).
     """
 
     layout: ModalityLayout
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    #: Columns with at least one observed training value (None: all of them).
+    seen: np.ndarray | None = None
 
     @property
     def order(self) -> np.ndarray:
         """Columns of X in block order (blocks contiguous, in modality order)."""
         return np.concatenate(self.layout.columns)
 
-    def fit(self, X: np.ndarray) -> ModalityScaler:
+    def fit(self, X: np.ndarray, feature_names=None) -> ModalityScaler:
         observed_counts = (~np.isnan(X)).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             total = np.nansum(X, axis=0)
@@ -64,21 +72,63 @@ class ModalityScaler:
         scale = np.sqrt(var)
         scale[~(scale > 1e-12)] = 1.0
         self.mean, self.scale = mean, scale
+        self.seen = observed_counts > 0
+        if not self.seen.all():
+            warn_unseen(self.layout, self.seen, feature_names)
         return self
 
     def transform(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized float32 values in block order and the observed matrix.
 
         Feature-level NaN becomes 0 (the training mean) and missing blocks
-        become 0; the observed matrix says which blocks are real.
+        become 0; the observed matrix says which blocks are real. Columns
+        never observed in training count as NaN (see the class docstring).
         """
+        if self.seen is not None and not self.seen.all():
+            X = np.where(self.seen, X, np.nan)
         observed = observed_matrix_from_layout(X, self.layout)
-        values = (X - self.mean) / self.scale
-        values = np.nan_to_num(values, nan=0.0, copy=False)
+        values = np.nan_to_num((X - self.mean) / self.scale, nan=0.0, copy=False)
         return values[:, self.order].astype(np.float32), observed
 
     def inverse_transform(self, values_in_block_order: np.ndarray) -> np.ndarray:
         """Values back in the original column order and units (float64)."""
         out = np.empty(values_in_block_order.shape, dtype=np.float64)
         out[:, self.order] = values_in_block_order
-        return out * self.scale + self.mean
+        out = out * self.scale + self.mean
+        if self.seen is not None:
+            # No training value to model it on: filled with 0, as scikit-learn's
+            # SimpleImputer(keep_empty_features=True) does.
+            out[:, ~self.seen] = 0.0
+        return out
+
+
+def warn_unseen(layout: ModalityLayout, seen: np.ndarray, feature_names=None) -> None:
+    """Warn about modalities and columns that are NaN in every training row."""
+    unseen_modalities = [name for name, cols in zip(layout.names, layout.columns) if not seen[cols].any()]
+    if unseen_modalities:
+        warnings.warn(
+            f"Modalities {unseen_modalities} are missing in every training row, so the model "
+            "learns nothing about them: predict, transform and impute treat them as missing "
+            "even in rows that have them. Fit on rows where they are observed, or leave them "
+            "out of `modalities` and X.",
+            UserWarning,
+            stacklevel=4,
+        )
+    partly = [
+        (name, cols[~seen[cols]]) for name, cols in zip(layout.names, layout.columns)
+        if seen[cols].any() and not seen[cols].all()
+    ]
+    if partly:
+        described = "; ".join(
+            ", ".join(repr(feature_names[c]) if feature_names is not None else f"column {c}" for c in cols[:5])
+            + (f" and {cols.size - 5} more" if cols.size > 5 else "")
+            + f" of modality {name!r}"
+            for name, cols in partly
+        )
+        warnings.warn(
+            f"These columns are NaN in every training row: {described}. The model learns "
+            "nothing about them, so they are treated as missing features wherever they are "
+            "given later, and imputed as 0.",
+            UserWarning,
+            stacklevel=4,
+        )

@@ -380,7 +380,7 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         # argmin_q sum_k w_k pi_k (-log q_k) is q proportional to w * pi.
         prior = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) * self.class_weight_
         self.class_prior_ = prior / prior.sum()
-        self.scaler_ = ModalityScaler(self._layout).fit(X)
+        self.scaler_ = ModalityScaler(self._layout).fit(X, getattr(self, "feature_names_in_", None))
         values, observed = self.scaler_.transform(X)
         if not self._uses_unlabelled_rows:
             values, observed, y_encoded = values[labelled], observed[labelled], y_encoded[labelled]

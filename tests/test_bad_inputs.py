@@ -120,3 +120,35 @@ def test_modality_dropout_above_reachable_rate():
     X, y = data()
     with pytest.raises(ValueError, match="not reachable with 2 modalities"):
         clf(modality_dropout=0.9).fit(X, y)
+
+
+def test_modality_missing_in_every_training_row_warns_and_is_ignored_later():
+    X, y = data()
+    X_train = X.copy()
+    X_train[:, :2] = np.nan  # modality m0 never observed
+    with pytest.warns(UserWarning, match=r"\['m0'\] are missing in every training row"):
+        fitted = clf().fit(X_train, y)
+    np.testing.assert_array_equal(fitted.predict_proba(X), fitted.predict_proba(X_train))
+
+
+def test_column_missing_in_every_training_row_is_named_and_ignored_later():
+    X, y = data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    train = frame.copy()
+    train["f4"] = np.nan  # one column of modality m1, which is otherwise observed
+    with pytest.warns(UserWarning, match="'f4' of modality 'm1'"):
+        fitted = clf().fit(train, y)
+    np.testing.assert_array_equal(fitted.predict_proba(frame), fitted.predict_proba(train))
+
+
+def test_imputer_fills_a_column_unseen_in_training_with_zero_and_keeps_given_values():
+    from skmmer import DiffusionImputer
+
+    X, _ = data()
+    X_train = X.copy()
+    X_train[:, 4] = np.nan
+    with pytest.warns(UserWarning, match="column 4 of modality 'm1'"):
+        imputer = DiffusionImputer(modalities=[2, 4], max_epochs=2, n_steps=2, random_state=0).fit(X_train)
+    filled = imputer.transform(X_train)
+    np.testing.assert_array_equal(filled[:, 4], 0.0)
+    np.testing.assert_array_equal(imputer.transform(X), X)

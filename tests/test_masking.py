@@ -201,3 +201,26 @@ def test_estimator_setting_selects_its_scheme(setting):
     assert ModalityDropout.from_setting(setting, 6).scheme == setting
     with pytest.raises(ValueError, match="balanced_subsets"):
         ModalityDropout.from_setting("pairs", 6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(nan_patterned_arrays(), nan_patterned_arrays())
+def test_columns_unseen_in_training_are_missing_afterwards(X_train, X_new):
+    """A column NaN in every training row counts as NaN later; a block of such
+    columns counts as a missing modality, whatever values it is given."""
+    import warnings
+
+    from skmmer._preprocessing import ModalityScaler
+
+    layout = _layout_of((6, None), SIZES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        scaler = ModalityScaler(layout).fit(X_train)
+    seen = ~np.isnan(X_train).all(axis=0)
+    values, observed = scaler.transform(X_new.copy())
+    as_if_nan = np.where(seen, X_new, np.nan)
+    values_nan, observed_nan = scaler.transform(as_if_nan)
+    np.testing.assert_array_equal(values, values_nan)
+    np.testing.assert_array_equal(observed, observed_nan)
+    np.testing.assert_array_equal(observed, observed_modalities(as_if_nan, SIZES))
+    assert np.isfinite(values).all()

@@ -362,8 +362,10 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         check_is_fitted(self, "module_")
         X = self._validate_X(X, reset=False)
         values, observed = self.scaler_.transform(X)
-        # Decode every block with a NaN (missing, or partly observed), not just missing ones.
-        data = self._tensors(values, observed, incomplete=incomplete_matrix_from_layout(X, self.layout_))
+        # Decode every block with a NaN (missing, or partly observed), not just missing ones,
+        # and the blocks the model treats as missing (a modality never seen in training).
+        incomplete = incomplete_matrix_from_layout(X, self.layout_) | ~observed
+        data = self._tensors(values, observed, incomplete=incomplete)
         expected = self._run_in_chunks(
             lambda module, batch: self._infer(module, batch, "expected_x"), data
         )

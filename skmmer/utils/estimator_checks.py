@@ -13,6 +13,7 @@ or, under pytest, one test per check with :func:`yield_masking_checks`.
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -28,6 +29,7 @@ __all__ = [
     "check_pickle_round_trip",
     "check_random_state_repeatable",
     "check_row_independence",
+    "check_unseen_modality_is_missing",
     "yield_masking_checks",
 ]
 
@@ -159,6 +161,34 @@ def check_partial_nan_is_not_missing(name: str, estimator) -> None:
         )
 
 
+def check_unseen_modality_is_missing(name: str, estimator) -> None:
+    """A modality missing in every training row is warned about and ignored later.
+
+    The model has learned nothing about it, so giving its values at
+    prediction must change nothing: every output equals the output with the
+    block missing, and an imputation of it is finite.
+    """
+    X, y = _check_data()
+    X_train = X.copy()
+    X_train[:, 7:9] = np.nan  # block c never observed
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = _fitted(estimator, X_train, y)
+    assert any("['c'] are missing in every training row" in str(w.message) for w in caught), (
+        f"{name}.fit does not warn about a modality missing in every training row"
+    )
+    given, absent = _outputs(fitted, X), _outputs(fitted, X_train)
+    for method in given:
+        out_given, out_absent = given[method], absent[method]
+        if out_given.shape == X.shape:  # imputations: the given values come back unchanged
+            out_given, out_absent = out_given[:, :7], out_absent[:, :7]
+            assert np.isfinite(absent[method]).all(), f"{name}.{method} left NaN in an unseen block"
+        np.testing.assert_allclose(
+            out_given, out_absent, rtol=_RTOL, atol=_ATOL,
+            err_msg=f"{name}.{method} uses a modality it never saw in training",
+        )
+
+
 _CHECKS: tuple[Callable[[str, object], None], ...] = (
     check_accepts_missing_blocks,
     check_all_missing_rows,
@@ -167,6 +197,7 @@ _CHECKS: tuple[Callable[[str, object], None], ...] = (
     check_pickle_round_trip,
     check_observed_values_unchanged,
     check_partial_nan_is_not_missing,
+    check_unseen_modality_is_missing,
 )
 
 
