@@ -108,7 +108,9 @@ def _spec_to_columns(
             if feature_names is None:
                 raise ValueError(
                     f"modalities: block {name!r} is given by column names, which needs X to be a "
-                    "pandas DataFrame with those columns; give column indices for an array."
+                    "pandas DataFrame with those columns; give column indices for an array. In a "
+                    "Pipeline, scikit-learn steps in front pass arrays on unless the pipeline is "
+                    "told otherwise: pipeline.set_output(transform=\"pandas\")."
                 )
             position = {str(c): i for i, c in enumerate(feature_names)}
             missing = [str(v) for v in values.ravel() if str(v) not in position]

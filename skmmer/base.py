@@ -65,11 +65,22 @@ def resolve_device(device: str | torch.device) -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; check an explicit CUDA request."""
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"device={str(device)!r} is not a torch device; use 'auto' (GPU when there is "
+            "one), 'cpu', 'cuda' or 'cuda:N' for the N-th GPU."
+        ) from None
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={str(device)!r} but CUDA is not available on this machine; use "
             "device='auto' (GPU when there is one) or device='cpu'."
+        )
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={str(device)!r} but this machine has {torch.cuda.device_count()} CUDA "
+            f"device(s), numbered from 0; use 'cuda:0' to 'cuda:{torch.cuda.device_count() - 1}'."
         )
     return resolved
 

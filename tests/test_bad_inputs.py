@@ -152,3 +152,16 @@ def test_imputer_fills_a_column_unseen_in_training_with_zero_and_keeps_given_val
     filled = imputer.transform(X_train)
     np.testing.assert_array_equal(filled[:, 4], 0.0)
     np.testing.assert_array_equal(imputer.transform(X), X)
+
+
+def test_column_names_with_an_array_point_to_pandas_output():
+    X, y = data()
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    by_name = {"a": ["f0", "f1"], "b": ["f2", "f3", "f4", "f5"]}
+    pipeline = make_pipeline(StandardScaler(), clf(modalities=by_name))
+    with pytest.raises(ValueError, match=r'set_output\(transform="pandas"\)'):
+        pipeline.fit(frame, y)
+    assert pipeline.set_output(transform="pandas").fit(frame, y).score(frame, y) > 0

@@ -123,6 +123,19 @@ def test_unknown_or_unavailable_device():
         with pytest.raises(ValueError, match="CUDA is not available on this machine"):
             fast(device="cuda").fit(X, y)
     assert fast(device="auto", max_epochs=1).fit(X, y).device_.type in {"cpu", "cuda"}
+    with pytest.raises(ValueError, match="'tpu' is not a torch device; use 'auto'"):
+        fast(device="tpu").fit(X, y)
+
+
+def test_cuda_index_beyond_the_machine_is_an_error(monkeypatch):
+    # Simulated, so it runs on CPU-only machines: one GPU, index 1 asked for.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    from skmmer.base import resolve_device
+
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+    with pytest.raises(ValueError, match="has 1 CUDA device"):
+        resolve_device("cuda:1")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates loading a GPU pickle on a CPU box")
