@@ -128,7 +128,7 @@ def warn_unseen(layout: ModalityLayout, seen: np.ndarray, feature_names=None) ->
         warnings.warn(
             f"These columns are NaN in every training row: {described}. The model learns "
             "nothing about them, so they are treated as missing features wherever they are "
-            "given later, and imputed as 0.",
+            "given later (an imputation of them is 0).",
             UserWarning,
             stacklevel=4,
         )
