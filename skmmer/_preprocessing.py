@@ -77,6 +77,15 @@ class ModalityScaler:
             warn_unseen(self.layout, self.seen, feature_names)
         return self
 
+    def known_entries(self, X: np.ndarray) -> np.ndarray:
+        """(n_samples, n_features) bool, original column order: the entries a model may use.
+
+        An entry is known when it is not NaN and its column was observed in
+        training; the one definition of what counts as given.
+        """
+        known = ~np.isnan(X)
+        return known if self.seen is None else known & self.seen
+
     def transform(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardized float32 values in block order and the observed matrix.
 
@@ -85,7 +94,7 @@ class ModalityScaler:
         never observed in training count as NaN (see the class docstring).
         """
         if self.seen is not None and not self.seen.all():
-            X = np.where(self.seen, X, np.nan)
+            X = np.where(self.known_entries(X), X, np.nan)
         observed = observed_matrix_from_layout(X, self.layout)
         values = np.nan_to_num((X - self.mean) / self.scale, nan=0.0, copy=False)
         return values[:, self.order].astype(np.float32), observed

@@ -299,7 +299,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         X = self._validate_X(X, reset=True)
         self.scaler_ = ModalityScaler(self._layout).fit(X, getattr(self, "feature_names_in_", None))
         values, observed = self.scaler_.transform(X)
-        known = ~np.isnan(X[:, self.scaler_.order])
+        known = self.scaler_.known_entries(X)[:, self.scaler_.order]
         self._start_fit(len(X), None)
         with seeded(self._seed, self.device_):
             generator = make_generator(self._seed, self.device_)
@@ -365,9 +365,8 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         if rows.size == 0:
             return out
         cond = torch.from_numpy(values[rows]).to(self.device_)
-        # A column never observed in training is no evidence the network can use.
-        usable = ~missing[rows] if self.scaler_.seen is None else ~missing[rows] & self.scaler_.seen
-        visible = torch.from_numpy(usable[:, order]).to(self.device_)
+        # What the network conditions on: not NaN, and a column it saw in training.
+        visible = torch.from_numpy(self.scaler_.known_entries(X[rows])[:, order]).to(self.device_)
         self.module_.eval()
         with torch.inference_mode():
             for k in range(n_outputs):
