@@ -58,6 +58,24 @@ def _mosi(data_home, quick):
                 cv_name="fixed speaker-independent split")
 
 
+def _mosi_test_videos(data_home, quick):
+    """MOSI's test videos only, cross-validated by video.
+
+    The release's utterance features were extracted by networks trained on its
+    training split, so the training rows' video and text features carry label
+    signal that does not transfer (``benchmarks/results/datasets/mosi_features.md``:
+    video 0.90 within train, 0.52 train -> test). A semi-supervised method
+    learns from the structure of unlabelled rows, and on the training split
+    that structure is the extractors' memory of the labels. The test videos'
+    features are free of it: this variant asks how a method does there.
+    """
+    b = load_mosi(data_home)
+    rows = b.split["test"]
+    folds = 2 if quick else 5
+    return dict(X=b.X[rows], y=b.y[rows], modalities=b.modalities, groups=b.groups[rows], cv=folds,
+                cv_name=f"MOSI test videos only, {folds} video-grouped stratified folds")
+
+
 def _deap(data_home, quick):
     b = load_deap(data_home, target="valence")
     X = zscore_within_groups(b.X, b.groups)
@@ -80,7 +98,11 @@ def _mfeat(data_home, quick):
                 cv_name=f"{folds} stratified folds")
 
 
+#: The study's corpora (``run_benchmarks.py`` runs these by default).
 DATASETS = {"mosi": _mosi, "deap": _deap, "wesad": _wesad, "mfeat": _mfeat}
+#: Variants for a focused question, run only when named.
+VARIANTS = {"mosi_test_videos": _mosi_test_videos}
+ALL_DATASETS = {**DATASETS, **VARIANTS}
 
 
 # --------------------------------------------------------------------------- #

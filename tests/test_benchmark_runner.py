@@ -283,3 +283,26 @@ def test_protocol_tables_name_only_the_commands_that_ran_that_protocol(tmp_path)
     assert "--protocols labels`" in labels and "--protocols conditions rates`" not in labels
     assert "--protocols conditions rates`" in conditions and "--protocols labels`" not in conditions
     assert f"`{base}`" in labels and f"`{base}`" in conditions  # every protocol by default
+
+
+def test_mosi_test_videos_keeps_only_the_test_split_and_never_splits_a_video(monkeypatch):
+    import _config
+    from sklearn.utils import Bunch
+
+    from skmmer.model_selection import make_splitter
+
+    rng = np.random.default_rng(0)
+    n_train, n_test = 40, 60
+    fake = Bunch(
+        X=rng.normal(size=(n_train + n_test, 4)), y=rng.integers(0, 2, n_train + n_test),
+        modalities={"a": 2, "b": 2}, groups=np.repeat(np.arange(20), 5),
+        split={"train": np.arange(n_train), "test": np.arange(n_train, n_train + n_test)},
+    )
+    monkeypatch.setattr(_config, "load_mosi", lambda data_home: fake)
+    data = _config.ALL_DATASETS["mosi_test_videos"](None, False)
+    np.testing.assert_array_equal(data["X"], fake.X[n_train:])
+    np.testing.assert_array_equal(data["y"], fake.y[n_train:])
+    assert "mosi_test_videos" not in _config.DATASETS  # a variant: never in the default study
+    splitter = make_splitter(data["cv"], y=data["y"], groups=data["groups"])
+    for train, test in splitter.split(data["X"], data["y"], data["groups"]):
+        assert not set(data["groups"][train]) & set(data["groups"][test])

@@ -19,7 +19,10 @@ BENCHMARKS = {
     "masked_fusion": (["imagination/results.md"], "python benchmarks/bench_imagination.py"),
     "dgm": (["dgm/results.md"], "python benchmarks/bench_dgm.py"),
     "cmdm": (
-        ["cmdm/cmdm.md", "cmdm/cmdm_auto.md", "cmdm/cmdm_auto_deap.md", "cmdm/terms.md"],
+        [
+            "cmdm/cmdm.md", "cmdm/cmdm_auto.md", "cmdm/cmdm_auto_deap.md", "cmdm/cmdm_mosi_seeds.md",
+            "cmdm/cmdm_mosi_test_videos.md", "cmdm/fusion.md", "cmdm/terms.md",
+        ],
         "python benchmarks/bench_cmdm.py",
     ),
     "diffusion": (["diffusion/results.md", "diffusion/README.md"], "python benchmarks/bench_diffusion.py"),
