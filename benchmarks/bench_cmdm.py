@@ -172,8 +172,7 @@ def main(argv=None) -> int:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = f"_{args.tag}" if args.tag else ""
-    folds_file = {"main": "folds", "sweep": "mmd_weight_folds", "terms": "terms_folds",
-                  "fusion": "fusion_folds"}[mode]
+    folds_file = "folds" if mode == "main" else f"{stem}_folds"
     results.to_csv(RESULTS / f"{folds_file}{suffix}.csv", index=False)
     stem += suffix
     command = command_line(__file__, argv)
