@@ -16,6 +16,10 @@ Every comparison uses the same split and the same masks for every method (one ru
   to IterativeImputer;
 * sampler: RMSE / coverage / time against n_steps, EDM-Heun vs IMDer's VE
   Euler-Maruyama (MOSI).
+* population: the imputation scenarios on held-out rows of the training
+  population (same speakers or subjects) next to the test split (new ones),
+  every imputer fitted on the same 80% of the training rows; written to its
+  own population.md (not part of the default run).
 
     python benchmarks/bench_diffusion.py            # full (MOSI, mfeat, DEAP, WESAD)
     python benchmarks/bench_diffusion.py --quick    # smoke run
@@ -41,7 +45,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -125,27 +129,32 @@ def rmse(imputed, truth, hide, scale) -> float:
 # --------------------------------------------------------------------------- #
 # Parts
 # --------------------------------------------------------------------------- #
-def imputation_part(name, X, modalities, train, test, quick, n_draws, rows):
-    X_train, X_test = X[train], X[test]
-    scale = np.nanstd(X_train, axis=0)
-    scale[~(scale > 1e-12)] = 1.0
-    masks = scenarios(X_test, modalities, np.random.RandomState(0))
+def fit_imputers(X_train, modalities, quick):
+    """The three baselines and the diffusion imputer fitted on X_train; their fit times."""
     fitted, fit_times = {}, {}
-    for method, imp in baselines(X.shape[1]).items():
+    for method, imp in baselines(X_train.shape[1]).items():
         t0 = time.perf_counter()
         fitted[method] = clone(imp).fit(X_train)
         fit_times[method] = time.perf_counter() - t0
     t0 = time.perf_counter()
     dif = diffusion(modalities, quick).fit(X_train)
     fit_times["diffusion"] = time.perf_counter() - t0
-    print(f"[{name}] diffusion fit {fit_times['diffusion']:.1f}s, {dif.n_epochs_} epochs", flush=True)
-    for scen, hide in masks.items():
-        X_masked = np.where(hide, np.nan, X_test)
+    return fitted, dif, fit_times
+
+
+def score_imputers(label, fitted, dif, fit_times, X_eval, modalities, scale, n_draws, **keys):
+    """Rows of RMSE (and the draws' 90% coverage) of every imputer on X_eval's scenarios.
+
+    The masks come from ``scenarios`` with seed 0, so every imputer sees the same ones.
+    """
+    rows = []
+    for scen, hide in scenarios(X_eval, modalities, np.random.RandomState(0)).items():
+        X_masked = np.where(hide, np.nan, X_eval)
         for method, imp in fitted.items():
             t0 = time.perf_counter()
             out = imp.transform(X_masked)
-            rows.append(dict(dataset=name, scenario=scen, method=method,
-                             rmse=rmse(out, X_test, hide, scale), coverage90=np.nan,
+            rows.append(dict(keys, scenario=scen, method=method,
+                             rmse=rmse(out, X_eval, hide, scale), coverage90=np.nan,
                              transform_s=time.perf_counter() - t0, fit_s=fit_times[method]))
         t0 = time.perf_counter()
         conditional = dif.transform(X_masked)
@@ -154,21 +163,54 @@ def imputation_part(name, X, modalities, train, test, quick, n_draws, rows):
         draws = dif.sample(X_masked, n_draws=n_draws)
         t_draws = time.perf_counter() - t0
         lo, hi = np.quantile(draws, [0.05, 0.95], axis=0)
-        covered = (X_test >= lo) & (X_test <= hi)
-        rows.append(dict(dataset=name, scenario=scen, method="diffusion (conditional mean)",
-                         rmse=rmse(conditional, X_test, hide, scale), coverage90=np.nan,
+        covered = (X_eval >= lo) & (X_eval <= hi)
+        rows.append(dict(keys, scenario=scen, method="diffusion (conditional mean)",
+                         rmse=rmse(conditional, X_eval, hide, scale), coverage90=np.nan,
                          transform_s=t_conditional, fit_s=fit_times["diffusion"]))
-        rows.append(dict(dataset=name, scenario=scen, method="diffusion (1 draw)",
-                         rmse=rmse(draws[0], X_test, hide, scale), coverage90=np.nan,
+        rows.append(dict(keys, scenario=scen, method="diffusion (1 draw)",
+                         rmse=rmse(draws[0], X_eval, hide, scale), coverage90=np.nan,
                          transform_s=t_draws / n_draws, fit_s=fit_times["diffusion"]))
-        rows.append(dict(dataset=name, scenario=scen, method=f"diffusion (mean of {n_draws})",
-                         rmse=rmse(draws.mean(axis=0), X_test, hide, scale),
+        rows.append(dict(keys, scenario=scen, method=f"diffusion (mean of {n_draws})",
+                         rmse=rmse(draws.mean(axis=0), X_eval, hide, scale),
                          coverage90=float(covered[hide].mean()),
                          transform_s=t_draws, fit_s=fit_times["diffusion"]))
-        print(f"[{name}] {scen}: " + ", ".join(
+        print(f"[{label}] {scen}: " + ", ".join(
             f"{r['method']}={r['rmse']:.3f}" for r in rows[-6:]
         ) + f", coverage={rows[-1]['coverage90']:.3f}", flush=True)
+    return rows
+
+
+def training_scale(X_train):
+    scale = np.nanstd(X_train, axis=0)
+    scale[~(scale > 1e-12)] = 1.0
+    return scale
+
+
+def imputation_part(name, X, modalities, train, test, quick, n_draws, rows):
+    X_train = X[train]
+    fitted, dif, fit_times = fit_imputers(X_train, modalities, quick)
+    print(f"[{name}] diffusion fit {fit_times['diffusion']:.1f}s, {dif.n_epochs_} epochs", flush=True)
+    rows += score_imputers(name, fitted, dif, fit_times, X[test], modalities,
+                           training_scale(X_train), n_draws, dataset=name)
     return dif
+
+
+def population_part(name, X, modalities, train, test, quick, n_draws, rows, held_out=0.2):
+    """Same imputers, scored on unseen rows of the training population and on the test rows.
+
+    A random ``held_out`` share of the training rows is set aside, every imputer is
+    fitted on the rest, and both sets get the same kind of masks. On MOSI, DEAP and
+    WESAD the test rows are other speakers or subjects, so the gap between the two
+    columns is what the shift of population costs each imputer; on mfeat both are
+    random rows of one population (a control).
+    """
+    fit_rows, same_rows = train_test_split(train, test_size=held_out, random_state=0)
+    X_fit = X[fit_rows]
+    fitted, dif, fit_times = fit_imputers(X_fit, modalities, quick)
+    scale = training_scale(X_fit)
+    for rows_name, eval_rows in (("same population", same_rows), ("test split", test)):
+        rows += score_imputers(f"{name}, {rows_name}", fitted, dif, fit_times, X[eval_rows],
+                               modalities, scale, n_draws, dataset=name, rows=rows_name)
 
 
 def downstream_part(name, X, y, modalities, train, test, quick, rows, rates=None):
@@ -239,8 +281,7 @@ def speed_part(name, X, modalities, train, test, dif, rows, n_rows=10_000):
 
 def sampler_part(name, X, modalities, train, test, dif_edm, quick, n_draws, rows):
     X_train, X_test = X[train], X[test]
-    scale = np.nanstd(X_train, axis=0)
-    scale[~(scale > 1e-12)] = 1.0
+    scale = training_scale(X_train)
     masks = {k: v for k, v in scenarios(X_test, modalities, np.random.RandomState(0)).items()
              if k.startswith("block:")}
     t0 = time.perf_counter()
@@ -279,11 +320,31 @@ def to_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def rmse_table(df: pd.DataFrame, index: list[str]) -> str:
+    """RMSE per method as columns, with the draws' 90% coverage as the last column."""
+    pivot = df.pivot_table(index=index, columns="method", values="rmse", sort=False).reset_index()
+    cov = df.dropna(subset=["coverage90"])[[*index, "coverage90"]]
+    return to_markdown(pivot.merge(cov, on=index))
+
+
+def population_text() -> str:
+    return (
+        "Every imputer is fitted on 80% of the training rows (random, seed 0). It is then scored on two "
+        "sets of rows, with the same kind of masks as the imputation part. *same population*: the "
+        "other 20% of the training rows, from the same speakers or subjects. *test split*: the test "
+        "rows, from other speakers (MOSI) or subjects (DEAP, WESAD); on mfeat, random rows of the same "
+        "population, as a control. RMSE is in the standardized units of the fitted rows; coverage90 "
+        "is that of the nominal 90% intervals of the diffusion draws."
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few epochs, two rates, MOSI+mfeat")
     parser.add_argument("--datasets", default=None, help="comma list of mosi,mfeat,deap,wesad")
-    parser.add_argument("--parts", default="impute,downstream,speed,sampler")
+    parser.add_argument("--parts", default="impute,downstream,speed,sampler",
+                        help="comma list of impute,downstream,speed,sampler,population "
+                             "(population writes its own population.md)")
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--rates", default=None, help="downstream missing rates, e.g. 0.1,0.5,max")
     parser.add_argument("--n-draws", type=int, default=20)
@@ -300,7 +361,7 @@ def main(argv=None):
         ["mosi", "mfeat"] if args.quick else ["mosi", "mfeat", "deap", "wesad"]
     )
     parts = set(args.parts.split(","))
-    tables = {k: [] for k in ("imputation", "downstream", "speed", "sampler")}
+    tables = {k: [] for k in ("imputation", "downstream", "speed", "sampler", "population")}
     start = time.perf_counter()
     for name in names:
         try:
@@ -317,6 +378,9 @@ def main(argv=None):
         if "sampler" in parts and name == "mosi":
             sampler_part(name, X, modalities, train, test, dif, args.quick, args.n_draws,
                          tables["sampler"])
+        if "population" in parts:
+            population_part(name, X, modalities, train, test, args.quick, args.n_draws,
+                            tables["population"])
         if "downstream" in parts:
             downstream_part(name, X, y, modalities, train, test, args.quick, tables["downstream"],
                             args.rates)
@@ -326,28 +390,31 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     suffix = "_quick" if args.quick else ""
     command = "python benchmarks/bench_diffusion.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    md = [f"# DiffusionImputer benchmark{' (quick)' if args.quick else ''}", "",
-          f"Command: `{command.strip()}`  ", f"torch threads: {torch.get_num_threads()}, "
-          f"total {total:.0f} s. One run, same split and masks for every method.", ""]
+    header = [f"Command: `{command.strip()}`  ", f"torch threads: {torch.get_num_threads()}, "
+              f"total {total:.0f} s. One run, same split and masks for every method.", ""]
+    md = [f"# DiffusionImputer benchmark{' (quick)' if args.quick else ''}", "", *header]
     for key, rows in tables.items():
         if not rows:
             continue
         df = pd.DataFrame(rows)
         df.to_csv(out / f"{key}{suffix}.csv", index=False)
         if key == "imputation":
-            pivot = df.pivot_table(index=["dataset", "scenario"], columns="method", values="rmse",
-                                   sort=False).reset_index()
-            cov = df.dropna(subset=["coverage90"])[["dataset", "scenario", "coverage90"]]
-            pivot = pivot.merge(cov, on=["dataset", "scenario"])
             md += ["## Imputation RMSE (standardized units; lower is better) and 90% coverage", "",
-                   to_markdown(pivot), ""]
+                   rmse_table(df, ["dataset", "scenario"]), ""]
         elif key == "downstream":
             pivot = df.pivot_table(index=["dataset", "missing_rate"], columns="method",
                                    values="balanced_accuracy", sort=False).reset_index()
             md += ["## Downstream balanced accuracy (LogisticRegression)", "", to_markdown(pivot), ""]
+        elif key == "population":
+            # Its own page: the README's hand-written reading must survive a population-only run.
+            page = ["# DiffusionImputer: imputation error within the training population and "
+                    f"across it{' (quick)' if args.quick else ''}", "", *header,
+                    population_text(), "", rmse_table(df, ["dataset", "scenario", "rows"]), ""]
+            (out / f"population{suffix}.md").write_text("\n".join(page))
         else:
             md += [f"## {key.capitalize()}", "", to_markdown(df), ""]
-    (out / f"README{suffix}.md").write_text("\n".join(md) + "\n")
+    if any(tables[k] for k in ("imputation", "downstream", "speed", "sampler")):
+        (out / f"README{suffix}.md").write_text("\n".join(md) + "\n")
     print(f"wrote {out} in {total:.0f}s")
 
 

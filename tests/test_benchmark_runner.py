@@ -306,3 +306,30 @@ def test_mosi_test_videos_keeps_only_the_test_split_and_never_splits_a_video(mon
     splitter = make_splitter(data["cv"], y=data["y"], groups=data["groups"])
     for train, test in splitter.split(data["X"], data["y"], data["groups"]):
         assert not set(data["groups"][train]) & set(data["groups"][test])
+
+
+def test_population_part_scores_every_imputer_on_both_row_sets_with_the_same_masks():
+    bench = pytest.importorskip("bench_diffusion")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6))
+    X[:, 3:] = X[:, :3] + 0.1 * rng.normal(size=(80, 3))  # block b follows block a
+    modalities = {"a": 3, "b": 3}
+    rows = []
+    bench.population_part(
+        "toy", X, modalities, np.arange(60), np.arange(60, 80), True, 3, rows,
+    )
+    df = pd.DataFrame(rows)
+    methods = set(df["method"])
+    assert {"mean", "knn", "iterative", "diffusion (conditional mean)"} <= methods
+    assert set(df["rows"]) == {"same population", "test split"}
+    # one row per (row set, scenario, method): every imputer is scored on every mask
+    counts = df.groupby(["rows", "scenario"])["method"].nunique()
+    assert (counts == len(methods)).all()
+    assert set(df["scenario"]) == {"block:a", "block:b", "entries:30%", "entries:50%"}
+    # the mean imputer's error on a hidden block is the block's spread about the
+    # fitted rows' mean, in their units: about 1 here, never 0
+    mean_rows = df[(df["method"] == "mean") & df["scenario"].str.startswith("block")]
+    assert mean_rows["rmse"].between(0.5, 2.0).all()
+    # coverage is reported for the draws only, and is a fraction
+    cov = df["coverage90"].dropna()
+    assert len(cov) == 2 * 4 and cov.between(0, 1).all()

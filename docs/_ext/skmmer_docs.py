@@ -25,7 +25,10 @@ BENCHMARKS = {
         ],
         "python benchmarks/bench_cmdm.py",
     ),
-    "diffusion": (["diffusion/results.md", "diffusion/README.md"], "python benchmarks/bench_diffusion.py"),
+    "diffusion": (
+        ["diffusion/results.md", "diffusion/README.md", "diffusion/population.md"],
+        "python benchmarks/bench_diffusion.py",
+    ),
     "imagination": (
         ["imagination/results.md", "imagination/NOTES.md", "imagination/subset_schemes.md"],
         "python benchmarks/bench_imagination.py",
