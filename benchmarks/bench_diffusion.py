@@ -50,7 +50,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmmer.impute import DiffusionImputer
-from skmmer.masking import max_missing_rate, simulate_missing
+from skmmer.masking import hide_block, hide_entries, max_missing_rate, simulate_missing
+from skmmer.metrics import imputation_rmse
 
 RESULTS = Path(__file__).resolve().parent / "results" / "diffusion"
 
@@ -106,24 +107,14 @@ def diffusion(modalities, quick: bool, **params) -> DiffusionImputer:
 
 def scenarios(X_test: np.ndarray, modalities: dict, rng) -> dict[str, np.ndarray]:
     """name -> boolean matrix of the test entries to hide (all observed in X_test)."""
-    observed = ~np.isnan(X_test)
-    blocks = block_slices(modalities)
-    block_obs = np.stack([observed[:, s].any(axis=1) for s in blocks.values()], axis=1)
-    out = {}
-    for m, (name, s) in enumerate(blocks.items()):
-        others = np.delete(block_obs, m, axis=1).any(axis=1)
-        rows = block_obs[:, m] & others
-        hide = np.zeros_like(observed)
-        hide[np.ix_(rows, np.arange(s.start, s.stop))] = True
-        out[f"block:{name}"] = hide & observed
+    out = {f"block:{name}": hide_block(X_test, modalities, name) for name in modalities}
     for rate in (0.3, 0.5):
-        out[f"entries:{int(rate * 100)}%"] = observed & (rng.rand(*observed.shape) < rate)
+        out[f"entries:{int(rate * 100)}%"] = hide_entries(X_test, rate, random_state=rng)
     return out
 
 
 def rmse(imputed, truth, hide, scale) -> float:
-    err = (imputed - truth) / scale
-    return float(np.sqrt(np.mean(err[hide] ** 2)))
+    return imputation_rmse(truth, imputed, hide, scale=scale)
 
 
 # --------------------------------------------------------------------------- #

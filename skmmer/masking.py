@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer._layout import ModalityLayout, resolve_modalities
@@ -46,6 +47,8 @@ __all__ = [
     "ModalityDropout",
     "apply_condition",
     "apply_modality_mask",
+    "hide_block",
+    "hide_entries",
     "max_missing_rate",
     "missing_conditions",
     "observed_modalities",
@@ -437,3 +440,85 @@ def apply_condition(X, modalities, keep: Iterable[str] | str) -> np.ndarray:
     return apply_modality_mask(array, layout, keep_mask)
 
 
+
+
+# --------------------------------------------------------------------------- #
+# Hiding observed values to score an imputer
+# --------------------------------------------------------------------------- #
+def hide_block(X, modalities, name: str) -> np.ndarray:
+    """The observed entries of one block, hidden in every row that can be imputed.
+
+    A row qualifies when it observes modality ``name`` and at least one
+    other modality, so that an imputer has something to condition on.
+    Masking ``X`` with the result and imputing it gives the error of
+    recovering a whole modality from the others, the block scenario of
+    :func:`skmmer.metrics.imputation_scorer`.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    modalities : None, list of int or dict
+        Column blocks.
+    name : str
+        The modality to hide (a name of ``modalities``; ``"m0"``, ``"m1"``...
+        for a list of sizes).
+
+    Returns
+    -------
+    hidden : ndarray of bool, shape (n_samples, n_features)
+        True at the entries to hide: observed entries of block ``name`` in
+        the qualifying rows. ``np.where(hidden, np.nan, X)`` hides them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.masking import hide_block
+    >>> X = np.array([[1.0, 2.0, 3.0], [4.0, np.nan, np.nan], [7.0, np.nan, 9.0]])
+    >>> hide_block(X, {"a": 1, "b": 2}, "a")  # row 1 has nothing else to go on
+    array([[ True, False, False],
+           [False, False, False],
+           [ True, False, False]])
+    """
+    array, names = _float_array_and_names(X)
+    layout = _layout_of((array.shape[1], names), modalities)
+    m = layout.index(str(name))
+    observed = observed_matrix_from_layout(array, layout)
+    rows = observed[:, m] & np.delete(observed, m, axis=1).any(axis=1)
+    hidden = np.zeros(array.shape, dtype=bool)
+    hidden[np.ix_(rows, layout.columns[m])] = True
+    return hidden & ~np.isnan(array)
+
+
+def hide_entries(X, rate: float, random_state=None) -> np.ndarray:
+    """Each observed entry hidden independently with probability ``rate``.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    rate : float in [0, 1]
+        Probability of hiding an observed entry.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw; a RandomState is advanced, so consecutive calls with
+        the same instance give different masks.
+
+    Returns
+    -------
+    hidden : ndarray of bool, shape (n_samples, n_features)
+        True at the observed entries to hide. Unlike :func:`simulate_missing`
+        this ignores the blocks: a row may lose all its entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.masking import hide_entries
+    >>> X = np.ones((1000, 4))
+    >>> X[:, 0] = np.nan
+    >>> hidden = hide_entries(X, 0.3, random_state=0)
+    >>> bool(hidden[:, 0].any()), round(float(hidden[:, 1:].mean()), 1)
+    (False, 0.3)
+    """
+    if not 0.0 <= float(rate) <= 1.0:
+        raise ValueError(f"rate must be in [0, 1], got {rate!r}.")
+    array, _ = _float_array_and_names(X)
+    draws = check_random_state(random_state).rand(*array.shape)
+    return ~np.isnan(array) & (draws < rate)

@@ -14,6 +14,11 @@ The emotion-recognition literature reports:
   (:func:`acc2`) and **Acc-7** (:func:`acc7`).
 
 :func:`score_all` computes several of them at once.
+
+For imputers, :func:`imputation_rmse` is the error on hidden entries in
+standardized units and :func:`imputation_scorer` turns it into a scorer that
+hides observed values of the validation rows itself, so that
+``GridSearchCV`` can choose an imputer (or its parameters) by imputation error.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -29,12 +35,16 @@ from sklearn.metrics import (
     get_scorer,
 )
 
+from skmmer.masking import _float_array_and_names, _layout_of, hide_block, hide_entries
+
 __all__ = [
     "CLASSIFICATION_METRICS",
     "SENTIMENT_METRICS",
     "UNLABELLED",
     "acc2",
     "acc7",
+    "imputation_rmse",
+    "imputation_scorer",
     "is_labelled",
     "labelled_scorer",
     "macro_f1",
@@ -465,3 +475,171 @@ def score_all(y_true, y_pred, *, metrics=None) -> dict[str, float]:
     {'WA': 0.75, 'UA': 0.75, 'macro_F1': 0.733}
     """
     return {name: float(metric(y_true, y_pred)) for name, metric in resolve_metrics(metrics).items()}
+
+
+# --------------------------------------------------------------------------- #
+# Imputation error
+# --------------------------------------------------------------------------- #
+def imputation_rmse(X_true, X_imputed, hidden, *, scale=None) -> float:
+    """Root mean squared error of an imputer on the entries it had hidden.
+
+    Parameters
+    ----------
+    X_true : array-like of shape (n_samples, n_features)
+        The values before hiding.
+    X_imputed : array-like of shape (n_samples, n_features)
+        The imputer's output for ``X_true`` with the ``hidden`` entries set to NaN.
+    hidden : array-like of bool, shape (n_samples, n_features)
+        The entries that were hidden (observed in ``X_true``), e.g. from
+        :func:`skmmer.masking.hide_block` or :func:`skmmer.masking.hide_entries`.
+    scale : array-like of shape (n_features,), default=None
+        Per-feature divisor of the errors. By default the standard deviation
+        of each feature's observed values in ``X_true`` (1 where it is 0 or
+        undefined), so the error is in standardized units and features on
+        large scales do not dominate; 1.0 gives the error in raw units.
+
+    Returns
+    -------
+    float
+        The RMSE over the hidden entries; NaN when nothing was hidden.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmer.metrics import imputation_rmse
+    >>> X = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> hidden = np.array([[True, False], [False, False], [False, True]])
+    >>> imputed = np.where(hidden, 2.0, X)
+    >>> round(imputation_rmse(X, imputed, hidden, scale=1.0), 3)  # errors 2 and 3
+    2.55
+    """
+    X_true = np.asarray(X_true, dtype=np.float64)
+    X_imputed = np.asarray(X_imputed, dtype=np.float64)
+    hidden = np.asarray(hidden, dtype=bool)
+    if not X_true.shape == X_imputed.shape == hidden.shape:
+        raise ValueError(
+            f"X_true {X_true.shape}, X_imputed {X_imputed.shape} and hidden {hidden.shape} must "
+            "have the same shape. An imputer that drops columns (SimpleImputer drops the ones "
+            "that were all NaN in fit) needs keep_empty_features=True to be scored."
+        )
+    if np.isnan(X_true[hidden]).any():
+        raise ValueError("hidden marks entries that are NaN in X_true; hide observed entries only.")
+    if not hidden.any():
+        return float("nan")
+    if np.isnan(X_imputed[hidden]).any():
+        raise ValueError("X_imputed still has NaN at hidden entries; the imputer left them missing.")
+    if scale is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: scale 1
+            scale = np.nanstd(X_true, axis=0)
+        scale = np.where(scale > 1e-12, scale, 1.0)
+    err = (X_imputed - X_true) / np.broadcast_to(np.asarray(scale, dtype=np.float64), X_true.shape[1:])
+    return float(np.sqrt(np.mean(err[hidden] ** 2)))
+
+
+def _like(X, values: np.ndarray):
+    """``values`` in the container of ``X``: a DataFrame keeps its columns and index."""
+    if isinstance(X, pd.DataFrame):
+        return pd.DataFrame(values, columns=X.columns, index=X.index)
+    return values
+
+
+class _ImputationScorer:
+    """Negative imputation RMSE of a fitted imputer on masks it draws itself (picklable)."""
+
+    def __init__(self, modalities, hide: str, rate: float, random_state):
+        self.modalities = modalities
+        self.hide = hide
+        self.rate = rate
+        self.random_state = random_state
+
+    def _masks(self, X) -> dict[str, np.ndarray]:
+        if self.hide == "entries":
+            return {"entries": hide_entries(X, self.rate, random_state=self.random_state)}
+        array, names = _float_array_and_names(X)
+        layout = _layout_of((array.shape[1], names), self.modalities)
+        return {name: hide_block(array, layout, name) for name in layout.names}
+
+    def __call__(self, estimator, X, y=None, **kwargs) -> float:
+        X_true = np.asarray(X, dtype=np.float64)
+        errors = []
+        for hidden in self._masks(X).values():
+            if not hidden.any():
+                continue  # no row observes this block next to another one
+            imputed = estimator.transform(_like(X, np.where(hidden, np.nan, X_true)))
+            errors.append(imputation_rmse(X_true, np.asarray(imputed), hidden))
+        return -float(np.mean(errors)) if errors else float("nan")
+
+    def __repr__(self) -> str:
+        return (
+            f"imputation_scorer(modalities={self.modalities!r}, hide={self.hide!r}, "
+            f"rate={self.rate!r}, random_state={self.random_state!r})"
+        )
+
+
+def imputation_scorer(
+    modalities=None, *, hide: str = "blocks", rate: float = 0.3, random_state=0
+) -> Callable:
+    """A scorer that rates a fitted imputer by how well it recovers hidden values.
+
+    Given the validation rows, it hides some of their observed values, asks
+    the imputer to fill them, and returns minus the RMSE of
+    :func:`imputation_rmse` (greater is better, as scikit-learn's scorers).
+    Use it as ``scoring`` in ``GridSearchCV`` or ``cross_validate`` to choose
+    among imputers, or to tune one, by imputation error; ``y`` is ignored.
+    With new speakers or subjects at prediction time, split by them
+    (``GroupKFold``): relations between modalities learned within people
+    may not carry over to new ones.
+
+    Parameters
+    ----------
+    modalities : None, list of int or dict, default=None
+        Column blocks of ``X`` (as the estimators' ``modalities``); needed by
+        ``hide="blocks"``.
+    hide : {"blocks", "entries"}, default="blocks"
+        ``"blocks"``: each modality in turn is hidden in every validation row
+        that observes it and another modality
+        (:func:`~skmmer.masking.hide_block`), and the score is the mean of
+        the per-modality RMSEs, each modality counting the same whatever its
+        width. ``"entries"``: each observed entry is hidden with probability
+        ``rate`` (:func:`~skmmer.masking.hide_entries`).
+    rate : float, default=0.3
+        The entry-hiding rate of ``hide="entries"``.
+    random_state : int, default=0
+        Seed of the ``"entries"`` masks. With an int every candidate of a
+        search is scored on the same masks.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(imputer, X, y=None)``: minus the imputation RMSE, in units
+        of each feature's standard deviation over the validation rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.impute import KNNImputer, SimpleImputer
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklearn.pipeline import Pipeline
+    >>> from skmmer.metrics import imputation_scorer
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=(200, 3))
+    >>> X = np.hstack([a, a + 0.1 * rng.normal(size=(200, 3))])  # block b follows a
+    >>> search = GridSearchCV(
+    ...     Pipeline([("impute", SimpleImputer())]),
+    ...     {"impute": [SimpleImputer(), KNNImputer()]},
+    ...     scoring=imputation_scorer({"a": 3, "b": 3}), cv=3,
+    ... ).fit(X)
+    >>> type(search.best_params_["impute"]).__name__
+    'KNNImputer'
+    """
+    if hide not in ("blocks", "entries"):
+        raise ValueError(f'hide must be "blocks" or "entries", got {hide!r}.')
+    if hide == "blocks" and modalities is None:
+        raise ValueError(
+            'hide="blocks" needs the column blocks: pass modalities (as given to the '
+            'estimators), or use hide="entries".'
+        )
+    if not 0.0 < float(rate) <= 1.0:
+        raise ValueError(f"rate must be in (0, 1], got {rate!r}.")
+    return _ImputationScorer(modalities, hide, float(rate), random_state)

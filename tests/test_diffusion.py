@@ -3,12 +3,15 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skmmer.impute import DiffusionImputer
 from skmmer.impute._score_network import row_keys, row_normal
+from skmmer.masking import hide_block
+from skmmer.metrics import imputation_rmse, imputation_scorer
 
 FAST = dict(hidden_dim=64, n_layers=2, max_epochs=80, batch_size=64, n_steps=8, random_state=0)
 
@@ -215,3 +218,15 @@ def test_ve_schedule_and_errors():
     X_inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         imp.fit(X_inf)
+
+
+def test_imputation_scorer_rates_the_fitted_imputer_above_the_mean(fitted):
+    imp, X_test = fitted
+    mean = SimpleImputer().fit(_functional_data()[0][:500])
+    blocks = imputation_scorer(imp.modalities)
+    # block b is a function of block a: the conditional model recovers it and
+    # the mean cannot, so the mean over the three blocks separates the two
+    assert blocks(imp, X_test) > blocks(mean, X_test)
+    hidden = hide_block(X_test, imp.modalities, "b")
+    error_b = imputation_rmse(X_test, imp.transform(np.where(hidden, np.nan, X_test)), hidden)
+    assert error_b < 0.4

@@ -13,6 +13,8 @@ from skmmer.masking import (
     _layout_of,
     apply_condition,
     apply_modality_mask,
+    hide_block,
+    hide_entries,
     incomplete_matrix_from_layout,
     max_missing_rate,
     missing_conditions,
@@ -224,3 +226,50 @@ def test_columns_unseen_in_training_are_missing_afterwards(X_train, X_new):
     np.testing.assert_array_equal(observed, observed_nan)
     np.testing.assert_array_equal(observed, observed_modalities(as_if_nan, SIZES))
     assert np.isfinite(values).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(nan_patterned_arrays(), st.integers(0, len(SIZES) - 1))
+def test_hide_block_hides_the_observed_block_of_exactly_the_rows_with_something_left(X, m):
+    name = f"m{m}"
+    hidden = hide_block(X, SIZES, name)
+    observed = observed_modalities(X, SIZES)
+    cols = _layout_of((X.shape[1], None), SIZES).columns[m]
+    # only observed entries, only in the named block
+    assert not (hidden & np.isnan(X)).any()
+    assert not np.delete(hidden, cols, axis=1).any()
+    # a row qualifies iff it observes the block and another modality; then
+    # every observed entry of the block is hidden
+    qualifies = observed[:, m] & np.delete(observed, m, axis=1).any(axis=1)
+    block_observed = ~np.isnan(X[:, cols])
+    assert (hidden[:, cols] == (block_observed & qualifies[:, None])).all()
+    # hiding never takes a row's last observed modality
+    after = observed_modalities(np.where(hidden, np.nan, X), SIZES)
+    assert (after.any(axis=1) == observed.any(axis=1)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(nan_patterned_arrays(), st.floats(0, 1), st.integers(0, 1000))
+def test_hide_entries_hides_only_observed_entries_and_repeats_with_a_seed(X, rate, seed):
+    hidden = hide_entries(X, rate, random_state=seed)
+    assert hidden.shape == X.shape
+    assert not (hidden & np.isnan(X)).any()
+    assert (hidden == hide_entries(X, rate, random_state=seed)).all()
+    if rate == 0:
+        assert not hidden.any()
+    if rate == 1:
+        assert (hidden == ~np.isnan(X)).all()
+
+
+def test_hide_entries_rate_is_the_share_of_observed_entries_hidden():
+    X = np.ones((2000, 6))
+    X[::2, :3] = np.nan
+    hidden = hide_entries(X, 0.3, random_state=0)
+    assert hidden[~np.isnan(X)].mean() == pytest.approx(0.3, abs=0.01)
+    with pytest.raises(ValueError, match="rate must be in"):
+        hide_entries(X, 1.5)
+
+
+def test_hide_block_names_an_unknown_modality_in_its_error():
+    with pytest.raises(ValueError, match="Unknown modality 'video'"):
+        hide_block(np.ones((2, 6)), {"audio": 3, "text": 3}, "video")

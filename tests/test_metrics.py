@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
+from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import Pipeline
 
+from skmmer.masking import hide_block
 from skmmer.metrics import (
     CLASSIFICATION_METRICS,
     acc2,
     acc7,
+    imputation_rmse,
+    imputation_scorer,
     is_labelled,
     labelled_scorer,
     macro_f1,
@@ -141,3 +150,99 @@ def test_existing_helpers_still_work():
     X = np.zeros((4, 1))
     model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 1, 0, 1])
     assert labelled_scorer("accuracy")(model, X, np.array([1, -1, 0, 1])) == pytest.approx(2 / 3)
+
+
+# --------------------------------------------------------------------------- #
+# Imputation error
+# --------------------------------------------------------------------------- #
+def _follower_blocks(n=240, seed=0):
+    """Block b is block a plus a little noise: knowing a, b is almost known.
+
+    Each block holds one latent on three scales, so nearest neighbours in a
+    find the right rows whatever the scales.
+    """
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(n, 1)) * [1.0, 10.0, 100.0]
+    return np.hstack([a, a + 0.05 * rng.normal(size=(n, 3)) * [1.0, 10.0, 100.0]])
+
+
+def test_imputation_rmse_is_in_standardized_units_over_the_hidden_entries_only():
+    X = _follower_blocks()
+    hidden = np.zeros(X.shape, dtype=bool)
+    hidden[:, 3:] = True
+    mean_filled = np.where(hidden, np.nanmean(X, axis=0), X)
+    # the mean's error on a feature is its standard deviation: 1 in standardized units
+    assert imputation_rmse(X, mean_filled, hidden) == pytest.approx(1.0)
+    # observed entries are not scored, whatever the output holds there
+    assert imputation_rmse(X, np.where(hidden, mean_filled, 1e9), hidden) == pytest.approx(1.0)
+    raw = imputation_rmse(X, mean_filled, hidden, scale=1.0)
+    assert raw == pytest.approx(np.sqrt(np.mean(X[:, 3:].std(axis=0) ** 2)))
+    assert np.isnan(imputation_rmse(X, X, np.zeros_like(hidden)))
+
+
+def test_imputation_rmse_rejects_what_cannot_be_scored():
+    X = _follower_blocks(10)
+    hidden = np.zeros(X.shape, dtype=bool)
+    hidden[0, 0] = True
+    with pytest.raises(ValueError, match="keep_empty_features"):
+        imputation_rmse(X, X[:, 1:], hidden)
+    with pytest.raises(ValueError, match="still has NaN"):
+        imputation_rmse(X, np.where(hidden, np.nan, X), hidden)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="observed entries only"):
+        imputation_rmse(X_nan, X, hidden)
+
+
+def test_imputation_scorer_prefers_the_imputer_that_uses_the_other_modality():
+    X = _follower_blocks()
+    fit, val = X[:160], X[160:]
+    blocks = imputation_scorer({"a": 3, "b": 3})
+    entries = imputation_scorer(hide="entries", rate=0.3)
+    mean = SimpleImputer().fit(fit)
+    knn = KNNImputer().fit(fit)
+    # the mean imputer's block score is minus the validation rows' spread about
+    # the fitted mean: about 1 standardized unit
+    assert blocks(mean, val) == pytest.approx(-1.0, abs=0.15)
+    assert blocks(knn, val) > -0.5
+    assert entries(knn, val) > entries(mean, val)
+    # same masks for every call: the score is a pure function of (imputer, rows)
+    assert entries(knn, val) == entries(knn, val)
+
+
+def test_imputation_scorer_averages_modalities_and_keeps_dataframes():
+    X = _follower_blocks()
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    imputer = SimpleImputer().fit(df)  # fitted with feature names: ndarray input would warn
+    modalities = {"a": ["f0", "f1", "f2"], "b": ["f3", "f4", "f5"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        score = imputation_scorer(modalities)(imputer, df)
+    per_block = [
+        imputation_rmse(X, imputer.transform(pd.DataFrame(np.where(h, np.nan, X), columns=df.columns)), h)
+        for h in (hide_block(df, modalities, "a"), hide_block(df, modalities, "b"))
+    ]
+    assert score == pytest.approx(-np.mean(per_block))
+
+
+def test_imputation_scorer_checks_its_arguments():
+    with pytest.raises(ValueError, match="needs the column blocks"):
+        imputation_scorer()
+    with pytest.raises(ValueError, match="hide must be"):
+        imputation_scorer({"a": 1}, hide="rows")
+    with pytest.raises(ValueError, match="rate must be in"):
+        imputation_scorer(hide="entries", rate=0.0)
+    assert "hide='entries'" in repr(imputation_scorer(hide="entries"))
+
+
+def test_imputation_scorer_chooses_the_imputer_in_a_grouped_search():
+    X = _follower_blocks()
+    groups = np.repeat(np.arange(6), 40)
+    search = GridSearchCV(
+        Pipeline([("impute", SimpleImputer())]),
+        {"impute": [SimpleImputer(), KNNImputer()]},
+        scoring=imputation_scorer([3, 3]),
+        cv=GroupKFold(3),
+    ).fit(X, groups=groups)
+    assert isinstance(search.best_params_["impute"], KNNImputer)
+    assert search.best_score_ > -0.5
