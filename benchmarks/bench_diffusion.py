@@ -186,18 +186,27 @@ def imputation_part(name, X, modalities, train, test, quick, n_draws, rows):
     return dif
 
 
-def population_part(name, X, modalities, train, test, quick, n_draws, rows, held_out=0.2):
+def population_part(name, X, modalities, train, test, quick, n_draws, rows, held_out=0.2,
+                    widths=()):
     """Same imputers, scored on unseen rows of the training population and on the test rows.
 
     A random ``held_out`` share of the training rows is set aside, every imputer is
     fitted on the rest, and both sets get the same kind of masks. On MOSI, DEAP and
     WESAD the test rows are other speakers or subjects, so the gap between the two
     columns is what the shift of population costs each imputer; on mfeat both are
-    random rows of one population (a control).
+    random rows of one population (a control). Each of ``widths`` adds the
+    conditional mean of a diffusion imputer with that ``hidden_dim``, on the same masks:
+    the held-out training rows are a development set for choosing the default.
     """
     fit_rows, same_rows = train_test_split(train, test_size=held_out, random_state=0)
     X_fit = X[fit_rows]
     fitted, dif, fit_times = fit_imputers(X_fit, modalities, quick)
+    for width in widths:
+        t0 = time.perf_counter()
+        fitted[f"diffusion (conditional mean, hidden_dim={width})"] = diffusion(
+            modalities, quick, hidden_dim=width
+        ).fit(X_fit)
+        fit_times[f"diffusion (conditional mean, hidden_dim={width})"] = time.perf_counter() - t0
     scale = training_scale(X_fit)
     for rows_name, eval_rows in (("same population", same_rows), ("test split", test)):
         rows += score_imputers(f"{name}, {rows_name}", fitted, dif, fit_times, X[eval_rows],
@@ -337,6 +346,8 @@ def main(argv=None):
                         help="comma list of impute,downstream,speed,sampler,population "
                              "(population writes its own population.md)")
     parser.add_argument("--data-home", default=None)
+    parser.add_argument("--widths", type=int, nargs="*", default=(),
+                        help="population part: also score diffusion imputers of these hidden_dim")
     parser.add_argument("--rates", default=None, help="downstream missing rates, e.g. 0.1,0.5,max")
     parser.add_argument("--n-draws", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
@@ -371,7 +382,7 @@ def main(argv=None):
                          tables["sampler"])
         if "population" in parts:
             population_part(name, X, modalities, train, test, args.quick, args.n_draws,
-                            tables["population"])
+                            tables["population"], widths=args.widths)
         if "downstream" in parts:
             downstream_part(name, X, y, modalities, train, test, args.quick, tables["downstream"],
                             args.rates)
