@@ -49,6 +49,7 @@ from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit, t
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.impute import DiffusionImputer
 from skmmer.masking import hide_block, hide_entries, max_missing_rate, simulate_missing
 from skmmer.metrics import imputation_rmse
@@ -172,9 +173,8 @@ def score_imputers(label, fitted, dif, fit_times, X_eval, modalities, scale, n_d
 
 
 def training_scale(X_train):
-    scale = np.nanstd(X_train, axis=0)
-    scale[~(scale > 1e-12)] = 1.0
-    return scale
+    """Per-feature scale of the fitted rows: the errors are in their standardized units."""
+    return observed_mean_and_scale(X_train)[1]
 
 
 def imputation_part(name, X, modalities, train, test, quick, n_draws, rows):

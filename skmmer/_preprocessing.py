@@ -16,7 +16,7 @@ import numpy as np
 from skmmer._layout import ModalityLayout
 from skmmer.masking import observed_matrix_from_layout
 
-__all__ = ["ModalityScaler", "check_no_inf"]
+__all__ = ["ModalityScaler", "check_no_inf", "observed_mean_and_scale"]
 
 
 def check_no_inf(X: np.ndarray, layout: ModalityLayout, feature_names=None) -> None:
@@ -36,6 +36,24 @@ def check_no_inf(X: np.ndarray, layout: ModalityLayout, feature_names=None) -> N
         f"Input X contains infinity in {', '.join(described)}{more}. Replace inf by a finite "
         "value, or by NaN to mark the value as missing."
     )
+
+
+def observed_mean_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation of the observed (non-NaN) entries.
+
+    The one rule for standardizing: a column with no observed value gets mean
+    0, and a constant or never-observed column gets scale 1, so dividing by
+    the scale never gives NaN or inf.
+    """
+    observed_counts = (~np.isnan(X)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.nansum(X, axis=0)
+        mean = np.where(observed_counts > 0, total / np.maximum(observed_counts, 1), 0.0)
+        centred = np.where(np.isnan(X), 0.0, X - mean)
+        var = (centred**2).sum(axis=0) / np.maximum(observed_counts, 1)
+    scale = np.sqrt(var)
+    scale[~(scale > 1e-12)] = 1.0
+    return mean, scale
 
 
 @dataclass
@@ -63,16 +81,8 @@ class ModalityScaler:
         return np.concatenate(self.layout.columns)
 
     def fit(self, X: np.ndarray, feature_names=None) -> ModalityScaler:
-        observed_counts = (~np.isnan(X)).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = np.nansum(X, axis=0)
-            mean = np.where(observed_counts > 0, total / np.maximum(observed_counts, 1), 0.0)
-            centred = np.where(np.isnan(X), 0.0, X - mean)
-            var = (centred**2).sum(axis=0) / np.maximum(observed_counts, 1)
-        scale = np.sqrt(var)
-        scale[~(scale > 1e-12)] = 1.0
-        self.mean, self.scale = mean, scale
-        self.seen = observed_counts > 0
+        self.mean, self.scale = observed_mean_and_scale(X)
+        self.seen = (~np.isnan(X)).any(axis=0)
         if not self.seen.all():
             warn_unseen(self.layout, self.seen, feature_names)
         return self

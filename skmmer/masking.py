@@ -440,8 +440,6 @@ def apply_condition(X, modalities, keep: Iterable[str] | str) -> np.ndarray:
     return apply_modality_mask(array, layout, keep_mask)
 
 
-
-
 # --------------------------------------------------------------------------- #
 # Hiding observed values to score an imputer
 # --------------------------------------------------------------------------- #

@@ -35,6 +35,7 @@ from sklearn.metrics import (
     get_scorer,
 )
 
+from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.masking import _float_array_and_names, _layout_of, hide_block, hide_entries
 
 __all__ = [
@@ -529,10 +530,7 @@ def imputation_rmse(X_true, X_imputed, hidden, *, scale=None) -> float:
     if np.isnan(X_imputed[hidden]).any():
         raise ValueError("X_imputed still has NaN at hidden entries; the imputer left them missing.")
     if scale is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: scale 1
-            scale = np.nanstd(X_true, axis=0)
-        scale = np.where(scale > 1e-12, scale, 1.0)
+        scale = observed_mean_and_scale(X_true)[1]
     err = (X_imputed - X_true) / np.broadcast_to(np.asarray(scale, dtype=np.float64), X_true.shape[1:])
     return float(np.sqrt(np.mean(err[hidden] ** 2)))
 

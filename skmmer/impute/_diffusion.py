@@ -204,9 +204,9 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     (``benchmarks/results/diffusion/population.md``). On held-out rows of
     the speakers and subjects it was fitted on, it beats mean, KNN and
     iterative imputation on every block of MOSI and DEAP (e.g. MOSI text
-    0.765 RMSE against at best 0.791). On the test speakers and subjects
-    it loses whole blocks to the column mean (MOSI text 0.925 against
-    0.786), and on WESAD its 90% intervals cover 0.74-0.83 instead of
+    0.765 RMSE against at best 0.791; DEAP EMG only by 0.002). On the test
+    speakers and subjects it is the best on none of those blocks (MOSI
+    text 0.925 against the column mean's 0.786), and on WESAD its 90% intervals cover 0.74-0.83 instead of
     0.88-0.92. When the rows to impute come from new people, choose the
     imputer by cross-validation grouped by person (``GroupKFold``), e.g.
     with :func:`skmmer.metrics.imputation_scorer` as the score. The same
