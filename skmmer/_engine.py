@@ -17,7 +17,6 @@ A method plugs in through two callables:
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -243,10 +242,3 @@ def outputs_in_chunks(fn, data: Batch) -> dict[str, torch.Tensor]:
                 chunks.setdefault(key, []).append(value)
     return {key: torch.cat(values) for key, values in chunks.items()}
 
-
-def copy_module(module: torch.nn.Module) -> torch.nn.Module:
-    """A frozen deep copy (a teacher for a later stage)."""
-    teacher = copy.deepcopy(module)
-    teacher.requires_grad_(False)
-    teacher.eval()
-    return teacher

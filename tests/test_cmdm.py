@@ -118,3 +118,35 @@ def test_mmd_is_zero_for_identical_distributions_and_ignores_empty_sides():
     weights = torch.ones(30, 2)
     weights[:, 1] = 0
     assert mean_pairwise_mmd(reps, weights) == 0
+
+
+@pytest.mark.parametrize("fusion", ["mean", "concat"])
+def test_single_modality_logits_are_the_head_on_that_modality_alone(fusion):
+    """The per-modality heads (and MMD on posteriors) read each modality as if it were the only one."""
+    from skmmer.semi_supervised._cmdm import _single_modality_logits
+
+    X, y, _, _ = transfer_data(n_unlabelled=60)
+    clf = fit(X, y, fusion=fusion, max_epochs=3, mmd_on="posterior", modality_head_weight=0.5)
+    module = clf.module_.eval()
+    x = torch.as_tensor(np.nan_to_num(X[:20]), dtype=torch.float32)
+    with torch.no_grad():
+        latents = module.encode(x)
+        per_modality = _single_modality_logits(module, latents)
+        for m in range(2):
+            only_m = torch.zeros(20, 2, dtype=torch.bool)
+            only_m[:, m] = True
+            alone = module.head(module.fuse(latents, only_m))
+            torch.testing.assert_close(per_modality[:, m], alone)
+    width = 2 * clf.latent_dim if fusion == "concat" else clf.latent_dim
+    assert clf.transform(X[:5]).shape == (5, width)
+
+
+def test_kernel_bandwidth_scale_defaults_to_every_pair():
+    """Without ``present`` the scale is the mean over all pairs, as with every point present."""
+    points = torch.randn(30, 4, generator=torch.Generator().manual_seed(0))
+    everyone = torch.ones(30, dtype=torch.bool)
+    kernel = gaussian_kernel_matrix(points, (0.5, 2.0))
+    torch.testing.assert_close(kernel, gaussian_kernel_matrix(points, (0.5, 2.0), everyone))
+    torch.testing.assert_close(torch.diagonal(kernel), torch.full((30,), 2.0))
+    # scaling the points leaves the kernel unchanged: the bandwidth follows the scale
+    torch.testing.assert_close(gaussian_kernel_matrix(10 * points, (0.5, 2.0)), kernel)

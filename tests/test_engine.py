@@ -117,6 +117,35 @@ def test_engine_restores_weights_of_best_validation_epoch():
     assert now == pytest.approx(best, rel=1e-5)
 
 
+def test_a_non_finite_training_loss_stops_with_advice():
+    g = make_generator(0)
+    data = {"x": torch.randn(64, 3, generator=g)}
+
+    def diverging(module, batch, generator):
+        return {"mse": module(batch["x"]).pow(2).mean() * float("inf")}
+
+    with pytest.raises(FloatingPointError, match="became (nan|inf) at epoch 1; lower learning_rate"):
+        train_module(torch.nn.Linear(3, 1), data, diverging, TrainingConfig(max_epochs=5), g)
+
+
+def test_validation_rows_without_stratification_when_a_class_has_one_labelled_row():
+    """A class seen once cannot be split by StratifiedShuffleSplit: a plain random draw instead."""
+    y = np.array([0] * 75 + [1] * 74 + [2] + [-1] * 40)
+    clf = MaskedFusionClassifier(modalities=SIZES, validation_fraction=0.2, early_stopping=True,
+                                 random_state=0)
+    clf._start_fit(len(y), y)
+    rows = clf._valid_rows
+    assert len(rows) == 30 and len(np.unique(rows)) == 30
+    assert (y[rows] >= 0).all()
+
+
+def test_score_needs_labelled_rows():
+    X, y = make_data(n=60)
+    clf = fast(max_epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="score needs labelled rows; every label in y is -1"):
+        clf.score(X, np.full(60, -1))
+
+
 def test_unknown_or_unavailable_device():
     X, y = make_data(n=60)
     if not torch.cuda.is_available():

@@ -49,6 +49,12 @@ def test_dict_of_column_names():
         ({}, "the dict is empty"),
         ("abc", "must be None, a list of block sizes, or a dict"),
         ({"a": ["c1"], "b": [1, 2, 3, 4]}, "needs X to be a pandas DataFrame"),
+        ({"a": [0, 1, 1], "b": [2, 3, 4]}, "block 'a' lists a column more than once"),
+        ({"a": [0.0, 1.0], "b": [2, 3, 4]}, r"block 'a' must be a size, .* got \[0.0, 1.0\]"),
+        ({"a": [True, False], "b": [2, 3, 4]}, r"block 'a' must be a size, .* got \[True, False\]"),
+        ({1: 2, "1": 3}, "two blocks have the same name once converted to str"),
+        ([], "the list is empty; give at least one block size"),
+        (np.array([], dtype=int), "the list is empty; give at least one block size"),
     ],
 )
 def test_bad_modalities_name_the_problem(modalities, match):
@@ -59,6 +65,21 @@ def test_bad_modalities_name_the_problem(modalities, match):
 def test_unknown_column_names():
     with pytest.raises(ValueError, match=r"names columns \['zz'\] that are not in X"):
         resolve_modalities({"a": ["zz"]}, 1, np.array(["x"], dtype=object))
+
+
+def test_a_long_list_of_columns_is_cut_after_ten_with_the_count():
+    with pytest.raises(ValueError) as error:
+        resolve_modalities({"a": [0]}, 13)
+    assert "columns [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, ... (12 in all)] belong to no block" in str(error.value)
+    names = np.array([f"c{i}" for i in range(12)], dtype=object)
+    with pytest.raises(ValueError, match=r"overlap on columns \[c0, c1, .*, c9, \.\.\. \(12 in all\)\]"):
+        resolve_modalities({"a": list(names), "b": list(names)}, 12, names)
+
+
+def test_dataframe_column_names_given_twice_in_a_block_are_an_error():
+    names = np.array(["a1", "a2", "b1"], dtype=object)
+    with pytest.raises(ValueError, match="block 'a' lists a column more than once"):
+        resolve_modalities({"a": ["a1", "a1", "a2"], "b": ["b1"]}, 3, names)
 
 
 def test_uncovered_columns_reported_by_name():
@@ -79,3 +100,19 @@ def test_estimator_sets_fitted_layout_from_dataframe_names():
     assert clf.modalities_["a"].tolist() == [0, 2]
     assert clf.n_modalities_ == 2
     assert clf.feature_names_in_.tolist() == ["a1", "b1", "a2"]
+
+
+@pytest.mark.parametrize(
+    "modalities, match",
+    [
+        ({"a": ["a1", "zz"], "b": ["b1"]}, r"block 'a' names columns \['zz'\] that are not in X"),
+        ({"a": ["a1", "a1", "a2"], "b": ["b1"]}, "block 'a' lists a column more than once"),
+        ({"a": [0.5, 2.0], "b": ["b1"]}, "block 'a' must be a size, a list of column indices"),
+    ],
+)
+def test_estimator_fit_reports_a_bad_dataframe_modalities_dict(modalities, match):
+    from skmmer import MaskedFusionClassifier
+
+    X = pd.DataFrame(np.zeros((6, 3)), columns=["a1", "b1", "a2"])
+    with pytest.raises(ValueError, match=match):
+        MaskedFusionClassifier(modalities=modalities, max_epochs=1).fit(X, np.arange(6) % 2)

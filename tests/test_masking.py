@@ -273,3 +273,60 @@ def test_hide_entries_rate_is_the_share_of_observed_entries_hidden():
 def test_hide_block_names_an_unknown_modality_in_its_error():
     with pytest.raises(ValueError, match="Unknown modality 'video'"):
         hide_block(np.ones((2, 6)), {"audio": 3, "text": 3}, "video")
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda X: observed_modalities(X, None),
+        lambda X: simulate_missing(X, None, rate=0.0),
+        lambda X: hide_entries(X, 0.5),
+    ],
+    ids=["observed_modalities", "simulate_missing", "hide_entries"],
+)
+@pytest.mark.parametrize("shape", [(6,), (2, 3, 2)])
+def test_x_that_is_not_two_dimensional_is_an_error(function, shape):
+    with pytest.raises(ValueError, match=rf"Expected a 2-D array of shape \(n_samples, n_features\), got {len(shape)}-D"):
+        function(np.ones(shape))
+
+
+@pytest.mark.parametrize("observed", [np.ones(3, dtype=bool), np.ones((2, 3, 2), dtype=bool)])
+def test_sample_modality_mask_rejects_an_observed_matrix_that_is_not_two_dimensional(observed):
+    with pytest.raises(ValueError, match=r"observed must be a 2-D boolean matrix \(n_samples, n_modalities\)"):
+        sample_modality_mask(observed)
+
+
+def test_subsets_scheme_handles_62_modalities_and_rejects_more():
+    keep = sample_modality_mask(np.ones((200, 62), dtype=bool), scheme="subsets", random_state=0)
+    kept = keep.sum(axis=1)
+    assert ((kept >= 1) & (kept <= 61)).all()
+    assert keep.any(axis=0).all()  # every modality is kept somewhere, the high bits included
+    with pytest.raises(ValueError, match="scheme='subsets' supports at most 62 modalities"):
+        sample_modality_mask(np.ones((2, 63), dtype=bool), scheme="subsets")
+    # the balanced scheme draws ranks, not bit patterns: no such limit
+    keep = sample_modality_mask(np.ones((5, 63), dtype=bool), scheme="balanced_subsets", random_state=0)
+    assert (keep.sum(axis=1) >= 1).all() and (keep.sum(axis=1) <= 62).all()
+
+
+def test_missing_conditions_names_a_list_of_sizes_m0_m1():
+    assert missing_conditions([2, 3]) == [("m0",), ("m1",)]
+    assert missing_conditions(np.array([1, 1, 4]), include_full=True) == [
+        ("m0", "m1", "m2"), ("m0",), ("m1",), ("m2",), ("m0", "m1"), ("m0", "m2"), ("m1", "m2"),
+    ]
+
+
+def test_estimator_rate_setting_gives_a_rate_sampler_and_zero_gives_none():
+    assert ModalityDropout.from_setting(0.0, 3) is None
+    sampler = ModalityDropout.from_setting(0.5, 3)
+    assert (sampler.scheme, sampler.rate) == ("rate", 0.5)
+    with pytest.raises(ValueError, match=r"rate=0.9 is not reachable with 3 modalities"):
+        ModalityDropout.from_setting(0.9, 3)
+
+
+@pytest.mark.parametrize("scheme", ["rate", "subsets", "balanced_subsets"])
+@pytest.mark.parametrize("shape", [(4, 1), (0, 3)], ids=["one-modality", "no-rows"])
+def test_nothing_to_drop_keeps_the_observed_matrix(scheme, shape):
+    observed = np.zeros(shape, dtype=bool)
+    observed[::2] = True
+    keep = sample_modality_mask(observed, scheme=scheme, rate=0.0, random_state=0)
+    np.testing.assert_array_equal(keep, observed)

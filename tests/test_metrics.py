@@ -145,6 +145,71 @@ def test_resolve_metrics_forms_and_errors():
         resolve_metrics({})
 
 
+@pytest.mark.parametrize(
+    "metrics, error, match",
+    [
+        (3, TypeError, "metrics must be None, a str, a list of str or a dict; got 3"),
+        (len, TypeError, "metrics must be None, a str, a list of str or a dict"),
+        ({"WA": "not a function"}, ValueError, r"metrics must name at least one callable; check \['WA'\]"),
+    ],
+)
+def test_resolve_metrics_rejects_other_types(metrics, error, match):
+    with pytest.raises(error, match=match):
+        resolve_metrics(metrics)
+    with pytest.raises(error, match=match):
+        score_all([0, 1], [0, 1], metrics=metrics)
+
+
+@pytest.mark.parametrize("metric", [weighted_accuracy, unweighted_accuracy, macro_f1, acc2, acc7])
+@pytest.mark.parametrize(
+    "y_true, y_pred, shapes",
+    [
+        ([0, 1, 1], [0, 1], r"\(3,\) and \(2,\)"),
+        ([[0, 1], [1, 0]], [[0, 1], [1, 0]], r"\(2, 2\) and \(2, 2\)"),
+    ],
+)
+def test_metrics_reject_y_pred_of_another_shape_or_2d_labels(metric, y_true, y_pred, shapes):
+    with pytest.raises(ValueError, match="y_true and y_pred must be 1-D and of the same length; got shapes " + shapes):
+        metric(y_true, y_pred)
+
+
+def test_boolean_labels_are_all_labelled():
+    y = np.array([True, False, False])
+    assert is_labelled(y).tolist() == [True, True, True]
+    assert weighted_accuracy(y, np.array([True, True, False])) == pytest.approx(2 / 3)
+
+
+def test_labelled_scorer_on_object_labels_with_minus_one():
+    X = np.zeros((5, 1))
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 1, 0, 1, 0])
+    y = np.array([1, -1, 0, 1, -1], dtype=object)  # integer classes stored as objects
+    assert labelled_scorer("accuracy")(model, X, y) == pytest.approx(2 / 3)
+    words = DummyClassifier(strategy="constant", constant="sad").fit(X, ["sad", "happy"] * 2 + ["sad"])
+    y_words = np.array(["sad", -1, "happy", "sad", -1], dtype=object)
+    assert labelled_scorer("accuracy")(words, X, y_words) == pytest.approx(2 / 3)
+
+
+def test_labelled_scorer_weights_only_the_labelled_rows():
+    X = pd.DataFrame({"f": np.zeros(4)}, index=[10, 11, 12, 13])
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 0, 0, 1])
+    y = np.array([1, -1, 0, 1])
+    weight = np.array([1.0, 100.0, 3.0, 1.0])
+    # labelled rows 0, 2, 3 with weights 1, 3, 1; rows 0 and 3 predicted right
+    score = labelled_scorer("accuracy")(model, X, y, sample_weight=weight)
+    assert score == pytest.approx(2 / 5)
+    assert score == pytest.approx(accuracy_score(y[[0, 2, 3]], [1, 1, 1], sample_weight=weight[[0, 2, 3]]))
+    assert labelled_scorer("accuracy")(model, X, y, sample_weight=None) == pytest.approx(2 / 3)
+
+
+def test_labelled_scorer_gives_nan_without_labelled_rows_and_shows_its_scorer():
+    X = np.zeros((2, 1))
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 0])
+    assert np.isnan(labelled_scorer()(model, X, np.array([-1, -1])))
+    assert repr(labelled_scorer("balanced_accuracy")) == (
+        "labelled_scorer(make_scorer(balanced_accuracy_score, response_method='predict'))"
+    )
+
+
 def test_existing_helpers_still_work():
     assert is_labelled(np.array([0, -1, 2])).tolist() == [True, False, True]
     X = np.zeros((4, 1))
@@ -223,6 +288,26 @@ def test_imputation_scorer_averages_modalities_and_keeps_dataframes():
         for h in (hide_block(df, modalities, "a"), hide_block(df, modalities, "b"))
     ]
     assert score == pytest.approx(-np.mean(per_block))
+
+
+def test_imputation_scorer_skips_a_block_never_observed_next_to_another():
+    X = np.hstack([_follower_blocks(), np.random.default_rng(1).normal(size=(240, 2))])
+    modalities = {"a": 3, "b": 3, "c": 2}
+    imputer = SimpleImputer().fit(X[:160])
+    val = X[160:].copy()
+    val[:, 6:] = np.nan  # block c is missing in every validation row
+    assert not hide_block(val, modalities, "c").any()
+    per_block = [
+        imputation_rmse(val, imputer.transform(np.where(h, np.nan, val)), h)
+        for h in (hide_block(val, modalities, "a"), hide_block(val, modalities, "b"))
+    ]
+    score = imputation_scorer(modalities)(imputer, val)
+    assert np.isfinite(score)
+    assert score == pytest.approx(-np.mean(per_block))
+    # no block can be hidden anywhere: nothing to score
+    alone = val.copy()
+    alone[:, 3:] = np.nan
+    assert np.isnan(imputation_scorer(modalities)(imputer, alone))
 
 
 def test_imputation_scorer_checks_its_arguments():

@@ -14,9 +14,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
     GridSearchCV,
+    GroupKFold,
+    KFold,
     LeaveOneGroupOut,
     StratifiedGroupKFold,
     StratifiedKFold,
+    cross_validate,
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
@@ -169,6 +172,62 @@ def test_keep_label_fraction_strings_and_continuous_targets():
         keep_label_fraction(np.array([0.3, -1.2, 2.6]), 0.5)
 
 
+@pytest.mark.parametrize("rate", ["half", "MAX", "same"])
+def test_a_rate_string_other_than_max_is_an_error(rate):
+    layout = resolve_modalities(SIZES, sum(SIZES))
+    with pytest.raises(ValueError, match=f"A rate is a number or 'max'; got '{rate}'"):
+        MissingRates([0.1, rate]).plan(layout)
+
+
+@pytest.mark.parametrize(
+    "protocol, text",
+    [
+        (FixedConditions(), "FixedConditions(conditions=None, train_missing=None, name='fixed_conditions')"),
+        (
+            MissingRates([0.1, "max"], train_missing="same", name="imder"),
+            "MissingRates(rates=[0.1, 'max'], train_missing='same', name='imder')",
+        ),
+        (
+            LabelFractions([0.5, 1], test_conditions="all"),
+            "LabelFractions(fractions=(0.5, 1.0), train_missing=None, test_conditions='all', "
+            "name='label_fractions')",
+        ),
+    ],
+)
+def test_protocol_repr_shows_its_parameters(protocol, text):
+    assert repr(protocol) == text
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.1, 1.5])
+def test_label_fractions_outside_zero_one_are_an_error(fraction):
+    with pytest.raises(ValueError, match=rf"Label fractions lie in \(0, 1\]; got {fraction!r}"):
+        LabelFractions([0.2, fraction])
+    with pytest.raises(ValueError, match=rf"fraction must lie in \(0, 1\]; got {fraction!r}"):
+        keep_label_fraction(np.array([0, 1, 0, 1]), fraction)
+
+
+def test_keep_label_fraction_needs_one_dimensional_labels():
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        keep_label_fraction(np.zeros((4, 2), dtype=int), 0.5)
+
+
+def test_keep_label_fraction_on_object_labels_with_minus_one():
+    y = np.array([0, 0, 0, 0, 1, 1, -1, -1], dtype=object)
+    np.testing.assert_array_equal(keep_label_fraction(y, 1.0, random_state=0), y)
+    y_scarce = keep_label_fraction(y, 0.5, random_state=0)
+    assert y_scarce.dtype == object
+    assert [int((y_scarce == c).sum()) for c in (0, 1, -1)] == [2, 1, 5]
+    assert (y_scarce[6:] == -1).all()
+    # the draw is the one of the same labels stored as integers
+    np.testing.assert_array_equal(
+        y_scarce.astype(int), keep_label_fraction(y.astype(int), 0.5, random_state=0)
+    )
+    words = np.array(["ang", "ang", "hap", "hap", -1], dtype=object)
+    kept = keep_label_fraction(words, 0.5, random_state=0)
+    assert sorted(v for v in kept if not isinstance(v, int)) == ["ang", "hap"]
+    assert kept[4] == -1
+
+
 # --------------------------------------------------------------------------- #
 # Splitting
 # --------------------------------------------------------------------------- #
@@ -217,6 +276,202 @@ def test_fixed_split_is_used_as_given():
         make_folds({"train": [0, 1, 2], "test": [3, 4]}, X, y, np.zeros(60))
     with pytest.raises(ValueError, match="both"):
         FixedSplit({"train": [0, 1], "test": [1]})
+
+
+def test_fixed_split_accepts_boolean_masks():
+    test = np.zeros(6, dtype=bool)
+    test[[1, 4]] = True
+    ((train_rows, test_rows),) = FixedSplit({"train": ~test, "test": test, "valid": [9]}).split(np.zeros((6, 1)))
+    assert train_rows.tolist() == [0, 2, 3, 5]
+    assert test_rows.tolist() == [1, 4]
+
+
+def test_fixed_split_accepts_a_list_of_pairs():
+    pairs = [([0, 1, 2], [3, 4]), (np.array([2, 3, 4]), np.array([0, 1]))]
+    cv = FixedSplit(pairs)
+    assert cv.get_n_splits() == 2
+    assert cv.get_n_splits(np.zeros((5, 1)), np.zeros(5), np.zeros(5)) == 2
+    folds = [(train.tolist(), test.tolist()) for train, test in cv.split(np.zeros((5, 1)))]
+    assert folds == [([0, 1, 2], [3, 4]), ([2, 3, 4], [0, 1])]
+    assert repr(cv) == "FixedSplit(<2 fold(s)>)"
+    assert repr(FixedSplit({"train": [0], "test": [1]})) == "FixedSplit(<1 fold(s)>)"
+
+
+@pytest.mark.parametrize(
+    "split, error, match",
+    [
+        ({"train": [0.5, 1.0], "test": [2]}, ValueError, "FixedSplit: train indices must be integers or a boolean mask"),
+        ({"train": [0, 1], "test": ["2"]}, ValueError, "FixedSplit: test indices must be integers or a boolean mask"),
+        ({"train": [0, 1]}, ValueError, "FixedSplit: a dict split needs 'train' and 'test' entries"),
+        ({"test": [0, 1]}, ValueError, "FixedSplit: a dict split needs 'train' and 'test' entries"),
+        ([], ValueError, "FixedSplit: no fold given"),
+        (5, TypeError, "FixedSplit: give a dict with 'train'/'test' or a list of pairs"),
+        ("train", TypeError, "FixedSplit: give a dict with 'train'/'test' or a list of pairs"),
+        # -1 would be the last row: on both sides, unseen by the overlap check
+        ({"train": [0, 1, 2], "test": [-1]}, ValueError, r"FixedSplit: test indices must be row positions >= 0; got -1"),
+        ([([-7, 0], [1])], ValueError, r"FixedSplit: train indices must be row positions >= 0; got -7"),
+    ],
+    ids=["float-train", "str-test", "no-test", "no-train", "empty-list", "int", "str", "negative-test",
+         "negative-train"],
+)
+def test_fixed_split_rejects_what_is_not_a_split(split, error, match):
+    with pytest.raises(error, match=match):
+        FixedSplit(split)
+
+
+def test_fixed_split_index_out_of_range_for_x_is_an_error():
+    cv = FixedSplit({"train": [0, 1], "test": [5]})
+    assert len(list(cv.split())) == 1  # without X nothing to check against
+    with pytest.raises(ValueError, match="FixedSplit: an index is out of range for 3 rows"):
+        list(cv.split(np.zeros((3, 1))))
+
+
+def test_fixed_split_boolean_mask_must_have_one_entry_per_row():
+    test = np.array([False, True, False, True])
+    cv = FixedSplit({"train": ~test, "test": test})
+    assert len(list(cv.split(np.zeros((4, 1))))) == 1
+    with pytest.raises(ValueError, match="the train boolean mask has 4 entries for 6 rows"):
+        list(cv.split(np.zeros((6, 1))))  # rows 4 and 5 would be on neither side
+
+
+def test_fixed_split_inside_grid_search_is_one_split():
+    X, y, _ = make_problem()
+    cv = FixedSplit({"train": np.arange(40), "test": np.arange(40, 60)})
+    search = GridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0]}, cv=cv).fit(X, y)
+    assert search.n_splits_ == 1
+    for k, C in enumerate([0.1, 1.0]):
+        alone = LogisticRegression(max_iter=200, C=C).fit(X[:40], y[:40]).score(X[40:], y[40:])
+        assert search.cv_results_["split0_test_score"][k] == pytest.approx(alone)
+
+
+def test_make_splitter_defaults_and_pass_through():
+    X, y, groups = make_problem()
+    default = make_splitter(None, y=y)
+    assert isinstance(default, StratifiedKFold) and default.get_n_splits() == 5
+    assert isinstance(make_splitter(None), KFold) and make_splitter(None).get_n_splits() == 5
+    assert type(make_splitter(4, y=None)) is KFold  # no y: nothing to stratify
+    assert type(make_splitter(4, groups=groups)) is GroupKFold
+    splitter = GroupKFold(2)
+    assert make_splitter(splitter, y=y, groups=groups) is splitter
+    for spelling in ("LOGO", "leave_one_group_out"):
+        assert isinstance(make_splitter(spelling, groups=groups), LeaveOneGroupOut)
+
+
+def test_make_splitter_stratifies_object_labels_ignoring_minus_one():
+    ints = np.array([0, 1, 2, -1] * 5, dtype=object)
+    assert isinstance(make_splitter(3, y=ints), StratifiedKFold)
+    words = np.array(["neu", "ang", -1, "hap"] * 5, dtype=object)
+    assert isinstance(make_splitter(3, y=words, groups=np.arange(20) % 4), StratifiedGroupKFold)
+
+
+@pytest.mark.parametrize("cv", ["kfold", "loo", ""])
+def test_make_splitter_accepts_logo_as_its_only_string(cv):
+    with pytest.raises(ValueError, match=rf"cv='{cv}': the only string accepted is 'logo' \(LeaveOneGroupOut\)"):
+        make_splitter(cv, groups=np.zeros(4))
+
+
+@pytest.mark.parametrize("cv", [1, 0, -3, True, 2.5, np.float64(3.0)])
+def test_make_splitter_rejects_a_fold_count_that_is_not_an_int_of_at_least_two(cv):
+    with pytest.raises(ValueError, match=r"cv must be an int >= 2, 'logo', a split or a splitter; got "):
+        make_splitter(cv)
+
+
+def test_labelled_split_on_object_labels_with_minus_one():
+    y = np.array(["neu", "ang", "hap", -1] * 6, dtype=object)
+    folds = list(LabelledSplit(3).split(np.zeros((24, 1)), y))
+    assert len(folds) == 3
+    unlabelled = set(range(3, 24, 4))
+    tested = np.concatenate([test for _, test in folds])
+    assert sorted(tested.tolist()) == sorted(set(range(24)) - unlabelled)
+    for train, test in folds:
+        assert unlabelled <= set(train.tolist())
+        assert not set(train) & set(test)
+        # stratified on the three real classes, never on -1
+        assert sorted(y[test].tolist()) == ["ang", "ang", "hap", "hap", "neu", "neu"]
+
+
+def test_labelled_split_counts_folds_with_and_without_y():
+    groups = np.repeat(np.arange(5), 4)
+    y = np.array([0, 1] * 10)
+    y[16:] = -1  # group 4 has no labelled row
+    assert LabelledSplit(4).get_n_splits() == 4
+    assert LabelledSplit(4).get_n_splits(None, y, groups) == 4
+    # "logo" counts groups: all of them without y, those with labelled rows with y
+    assert LabelledSplit("logo").get_n_splits(groups=groups) == 5
+    assert LabelledSplit("logo").get_n_splits(np.zeros((20, 1)), y, groups) == 4
+    assert len(list(LabelledSplit("logo").split(np.zeros((20, 1)), y, groups))) == 4
+    with pytest.raises(ValueError, match="needs groups"):
+        LabelledSplit("logo").get_n_splits()
+
+
+def test_labelled_split_repr():
+    assert repr(LabelledSplit()) == "LabelledSplit(cv=5, shuffle=True, random_state=0)"
+    assert repr(LabelledSplit("logo", shuffle=False, random_state=None)) == (
+        "LabelledSplit(cv='logo', shuffle=False, random_state=None)"
+    )
+
+
+class SpyLabelledSplit(LabelledSplit):
+    """A LabelledSplit that records the folds scikit-learn asks it for."""
+
+    def __init__(self, cv=5, **kwargs):
+        super().__init__(cv, **kwargs)
+        self.folds = []
+
+    def split(self, X, y, groups=None):
+        folds = list(super().split(X, y, groups))
+        self.folds.extend(folds)
+        yield from folds
+
+
+def semi_supervised_problem():
+    """Six speakers; some unlabelled rows in each, and speaker 5 is not labelled at all."""
+    X, y, groups = make_problem(n=60, n_classes=2)
+    y = y.copy()
+    y[::5] = -1
+    y[groups == 5] = -1
+    return X, y, groups
+
+
+def check_folds_respect_labels_and_groups(folds, y, groups):
+    for train, test in folds:
+        assert len(test) and (y[test] != -1).all()  # every test fold holds labelled rows only
+        test_groups = set(groups[test].tolist())
+        assert not test_groups & set(groups[train].tolist())  # no unlabelled row of a test group leaks
+        assert not set(train.tolist()) & set(test.tolist())
+        assert set(np.flatnonzero(groups == 5).tolist()) <= set(train.tolist())  # never tested, always trained
+
+
+def test_labelled_split_drives_cross_validate_of_a_semi_supervised_learner():
+    X, y, groups = semi_supervised_problem()
+    cv = SpyLabelledSplit(3)
+    scores = cross_validate(
+        SelfTrainingClassifier(LogisticRegression(max_iter=200), max_iter=2), X, y,
+        groups=groups, cv=cv, return_indices=True,
+    )
+    assert len(scores["test_score"]) == 3 and np.isfinite(scores["test_score"]).all()
+    folds = list(zip(scores["indices"]["train"], scores["indices"]["test"]))
+    check_folds_respect_labels_and_groups(folds, y, groups)
+    assert len(cv.folds) == 3
+    tested = np.concatenate(scores["indices"]["test"])
+    assert sorted(tested.tolist()) == np.flatnonzero(y != -1).tolist()
+
+
+def test_labelled_split_logo_drives_grid_search_over_labelled_groups():
+    X, y, groups = semi_supervised_problem()
+    cv = SpyLabelledSplit("logo")
+    search = GridSearchCV(
+        SelfTrainingClassifier(LogisticRegression(max_iter=200), max_iter=2),
+        {"estimator__C": [0.1, 1.0]},
+        cv=cv,
+    ).fit(X, y, groups=groups)
+    n_labelled_groups = len(np.unique(groups[y != -1]))
+    assert n_labelled_groups == 5
+    assert search.n_splits_ == n_labelled_groups
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert cv.folds  # the search split with it
+    check_folds_respect_labels_and_groups(cv.folds, y, groups)
+    assert sorted(groups[test][0] for _, test in cv.folds[:5]) == [0, 1, 2, 3, 4]
 
 
 # --------------------------------------------------------------------------- #
@@ -373,6 +628,33 @@ def test_dask_local_cluster_gives_the_sequential_numbers():
     pd.testing.assert_frame_equal(values_only(sequential), values_only(on_dask))
 
 
+def test_a_users_dask_client_or_address_runs_the_study_and_stays_open():
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    X, y, groups = make_problem()
+    kwargs = {"protocols": MissingRates([0.0, "max"]), "cv": 2, "groups": groups}
+    sequential = values_only(run_study(cheap_models(), X, y, SIZES, **kwargs))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            # a scheduler implies backend="dask"; the caller's client is theirs to close
+            on_client = run_study(cheap_models(), X, y, SIZES, scheduler=client, **kwargs)
+            assert client.status == "running"
+            pd.testing.assert_frame_equal(sequential, values_only(on_client))
+        on_address = run_study(cheap_models(), X, y, SIZES, scheduler=cluster.scheduler_address, **kwargs)
+        pd.testing.assert_frame_equal(sequential, values_only(on_address))
+    with pytest.raises(TypeError, match="scheduler must be None .* a distributed.Client; got int"):
+        run_study(cheap_models(), X, y, SIZES, scheduler=8786, **kwargs)
+
+
+def test_a_joblib_backend_by_name_gives_the_sequential_numbers():
+    X, y, groups = make_problem()
+    kwargs = {"protocols": MissingRates([0.3]), "cv": 2, "groups": groups}
+    sequential = run_study(cheap_models(), X, y, SIZES, **kwargs)
+    threaded = run_study(cheap_models(), X, y, SIZES, backend="threading", n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(values_only(sequential), values_only(threaded))
+
+
 def test_dask_backend_without_dask_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import now raises ImportError
     X, y, _ = make_problem(n=12)
@@ -391,6 +673,105 @@ def test_error_score_records_failures():
     assert results["value"].isna().all()
     with pytest.raises(ValueError):
         run_study({"no_imputer": failing}, X, y, SIZES, cv=2, protocols=FixedConditions([("m0",)]))
+
+
+class FailsToFit(ClassifierMixin, BaseEstimator):
+    """A classifier whose fit always raises."""
+
+    def fit(self, X, y):
+        raise RuntimeError("cannot fit this one")
+
+    def predict(self, X):  # pragma: no cover - never fitted
+        raise AssertionError("predict of an unfitted model")
+
+
+def test_a_failing_fit_scores_error_score_and_the_other_methods_still_run():
+    X, y, _ = make_problem(n=12)
+    estimators = {"broken": FailsToFit(), "fine": NanPatternRecorder("fine")}
+    kwargs = {"cv": 2, "protocols": FixedConditions([("m0",), ("m1", "m2")])}
+    with pytest.warns(UserWarning, match=r"fit failed for method 'broken', fold [01].*RuntimeError: cannot fit this one"):
+        results = run_study(estimators, X, y, SIZES, error_score=np.nan, **kwargs)
+    broken = results[results["method"] == "broken"]
+    fine = results[results["method"] == "fine"]
+    assert len(broken) == len(fine) == 2 * 2 * 3  # folds x settings x metrics
+    assert broken["value"].isna().all()
+    assert broken["fit_time"].isna().all() and broken["predict_time"].isna().all()
+    assert fine["value"].notna().all() and (fine["fit_time"] >= 0).all()
+    with pytest.warns(UserWarning, match="scored 0.0"):
+        zeros = run_study(estimators, X, y, SIZES, error_score=0.0, **kwargs)
+    assert (zeros.loc[zeros["method"] == "broken", "value"] == 0.0).all()
+    pd.testing.assert_frame_equal(
+        values_only(zeros[zeros["method"] == "fine"]), values_only(fine)
+    )
+
+
+def test_a_failing_fit_raises_with_error_score_raise():
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(RuntimeError, match="cannot fit this one"):
+        run_study({"fine": NanPatternRecorder("fine"), "broken": FailsToFit()}, X, y, SIZES, cv=2)
+
+
+def test_protocols_given_as_a_dict_are_named_by_their_keys():
+    X, y, _ = make_problem(n=12)
+    protocols = {"mmin": FixedConditions([("m0",)]), "imder": MissingRates([0.0])}
+    results = run_study({"m": NanPatternRecorder("dict")}, X, y, SIZES, cv=2, protocols=protocols)
+    assert list(pd.unique(results["protocol"])) == ["mmin", "imder"]
+
+
+@pytest.mark.parametrize(
+    "estimators, error, match",
+    [
+        ({}, TypeError, r"estimators must be a non-empty dict \{method name: estimator\}"),
+        ([NanPatternRecorder()], TypeError, "estimators must be a non-empty dict"),
+        (LogisticRegression, TypeError, "estimators must be a non-empty dict"),
+        ({"ok": NanPatternRecorder(), "bad": SimpleImputer()}, TypeError, r"estimators\['bad'\] has no fit/predict"),
+    ],
+    ids=["empty", "list", "class", "no-predict"],
+)
+def test_run_study_checks_the_estimators(estimators, error, match):
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(error, match=match):
+        run_study(estimators, X, y, SIZES, cv=2)
+
+
+@pytest.mark.parametrize(
+    "protocols, error, match",
+    [
+        (5, TypeError, "protocols must be a protocol, a list of protocols or a dict name -> protocol"),
+        ([FixedConditions(), "missing_rates"], TypeError, r"Protocol 'str' has no plan\(layout\) method"),
+        ({"mine": object()}, TypeError, r"Protocol 'mine' has no plan\(layout\) method"),
+        ([], ValueError, r"Protocol names \[\] must be unique and non-empty"),
+    ],
+    ids=["int", "list-with-str", "dict-with-object", "empty"],
+)
+def test_run_study_checks_the_protocols(protocols, error, match):
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(error, match=match):
+        run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, protocols=protocols)
+
+
+@pytest.mark.parametrize(
+    "unlabelled, shown",
+    [("sometimes", "'sometimes'"), ({"m": "never"}, "'never'"), (None, "None")],
+)
+def test_run_study_checks_the_unlabelled_option(unlabelled, shown):
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(ValueError, match=f"unlabelled must be 'auto', 'keep' or 'drop'; got {shown}"):
+        run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, unlabelled=unlabelled)
+
+
+@pytest.mark.parametrize(
+    "X_shape, y_shape, match",
+    [
+        ((12,), (12,), "X must be 2-D \\(n_samples, n_features\\); got 1-D"),
+        ((2, 6, 12), (2,), "X must be 2-D \\(n_samples, n_features\\); got 3-D"),
+        ((12, 12), (11,), r"y must be 1-D with one label per row of X \(12 rows\)"),
+        ((12, 12), (12, 1), r"y must be 1-D with one label per row of X \(12 rows\)"),
+    ],
+)
+def test_run_study_checks_the_shapes_of_x_and_y(X_shape, y_shape, match):
+    with pytest.raises(ValueError, match=match):
+        run_study({"m": NanPatternRecorder()}, np.zeros(X_shape), np.zeros(y_shape, dtype=int), SIZES, cv=2)
 
 
 def test_protocol_names_must_be_unique():
@@ -429,3 +810,11 @@ def test_summarize_pivot_and_markdown():
     assert lines[3] == "| b | 0.80 ± 0.14 | 0.50 ± 0.14 |"
     numeric = to_markdown(summary[["method", "mean"]].head(1), floatfmt=".1f")
     assert numeric.split("\n")[1:3] == ["| :--- | ---: |", "| a | 0.7 |"]
+
+
+def test_markdown_with_the_index_as_first_column():
+    frame = pd.DataFrame({"UA": [0.61234, np.nan]}, index=pd.Index(["a", "b|c"], name="method"))
+    assert to_markdown(frame, floatfmt=".2f", index=True) == (
+        "| method | UA |\n| :--- | ---: |\n| a | 0.61 |\n| b\\|c |  |\n"
+    )
+    assert to_markdown(frame, floatfmt=".2f").startswith("| UA |\n| ---: |\n| 0.61 |")

@@ -30,6 +30,7 @@ __all__ = [
     "ImaginationNetwork",
     "InvariantEncoderNetwork",
     "ResidualAutoencoder",
+    "TeacherStudentNetwork",
     "invariant_stage1_losses",
     "shared_encoder",
 ]
@@ -46,9 +47,8 @@ def invariant_stage1_losses(
     observed = batch["observed"]
     y = torch.where(observed.any(dim=1), batch["y"], -1)
     specific, invariant = teacher.features(batch["x"], observed)
-    joint = torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1)
     return {
-        "cross_entropy": masked_cross_entropy(teacher.head(joint), y, class_weight),
+        "cross_entropy": masked_cross_entropy(teacher.classify(specific, invariant), y, class_weight),
         "cmd": modality_cmd(invariant, observed, n_moments),
     }
 
@@ -98,10 +98,12 @@ class InvariantEncoderNetwork(nn.Module):
         specific = self.encoders(x, keep)
         return specific, self.invariant(specific, keep)
 
+    def classify(self, specific: torch.Tensor, invariant: torch.Tensor) -> torch.Tensor:
+        """Logits from the concatenation ``[E_1..E_M, H_1..H_M]``."""
+        return self.head(torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1))
+
     def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        specific, invariant = self.features(x, keep)
-        joint = torch.cat([specific.flatten(1), invariant.flatten(1)], dim=1)
-        return self.head(joint)
+        return self.classify(*self.features(x, keep))
 
 
 # --------------------------------------------------------------------------- #
@@ -168,7 +170,32 @@ class ResidualAutoencoder(nn.Module):
 # --------------------------------------------------------------------------- #
 # Stage 2 (with its teacher)
 # --------------------------------------------------------------------------- #
-class ImaginationNetwork(nn.Module):
+class TeacherStudentNetwork(nn.Module):
+    """A stage-1 teacher and a stage-2 student that starts from the teacher's encoders.
+
+    Subclasses set ``teacher`` (with ``encoders`` and, when ``shared`` is not
+    None, ``shared``), and the student's ``encoders`` and ``shared``.
+    """
+
+    teacher: nn.Module
+    encoders: nn.Module
+    shared: nn.Module | None
+
+    def start_stage2(self) -> None:
+        """Copy the trained teacher's encoders into the student and freeze the teacher."""
+        self.encoders.load_state_dict(self.teacher.encoders.state_dict())
+        if self.shared is not None:
+            self.shared.load_state_dict(self.teacher.shared.state_dict())
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+
+    def student_parameters(self) -> list[nn.Parameter]:
+        """Every parameter but the teacher's: what stage 2 trains."""
+        teacher = {id(p) for p in self.teacher.parameters()}
+        return [p for p in self.parameters() if id(p) not in teacher]
+
+
+class ImaginationNetwork(TeacherStudentNetwork):
     """Stage-1 teacher plus the stage-2 student of MMIN / IF-MMIN.
 
     ``invariant=True`` (IF-MMIN): the teacher is an
@@ -219,19 +246,6 @@ class ImaginationNetwork(nn.Module):
         self.backward_cascade = None if self.invariant else ResidualAutoencoder(dim, guided=False, **cascade)
         self.joint_dim = self.cascade.latent_dim
         self.classifier = mlp(self.joint_dim, [hidden_dim], n_classes, dropout=dropout)
-
-    # -- set-up between the stages -------------------------------------- #
-    def start_stage2(self) -> None:
-        """Copy the trained teacher's encoders into the student and freeze the teacher."""
-        self.encoders.load_state_dict(self.teacher.encoders.state_dict())
-        if self.invariant:
-            self.shared.load_state_dict(self.teacher.shared.state_dict())
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
-
-    def student_parameters(self) -> list[nn.Parameter]:
-        teacher = {id(p) for p in self.teacher.parameters()}
-        return [p for p in self.parameters() if id(p) not in teacher]
 
     # -- teacher ---------------------------------------------------------- #
     def teacher_targets(self, x: torch.Tensor, observed: torch.Tensor) -> dict[str, torch.Tensor]:

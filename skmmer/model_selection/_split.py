@@ -30,14 +30,21 @@ __all__ = ["FixedSplit", "LabelledSplit", "make_folds", "make_splitter"]
 _LEAVE_ONE_GROUP_OUT = ("logo", "leave_one_group_out")
 
 
-def _as_index_array(indices, name: str) -> np.ndarray:
-    """Integer row indices from integer indices or a boolean mask."""
+def _as_index_array(indices, name: str) -> tuple[np.ndarray, int | None]:
+    """Integer row indices from integer indices or a boolean mask, and the mask's length."""
     array = np.asarray(indices)
     if array.dtype == bool:
-        return np.flatnonzero(array)
+        return np.flatnonzero(array), array.size
     if array.size and array.dtype.kind not in "iu":
         raise ValueError(f"FixedSplit: {name} indices must be integers or a boolean mask.")
-    return array.astype(np.intp).ravel()
+    array = array.astype(np.intp).ravel()
+    if array.size and array.min() < 0:
+        # numpy would count a negative index from the end: the same row could then be
+        # on both sides without the overlap check seeing it.
+        raise ValueError(
+            f"FixedSplit: {name} indices must be row positions >= 0; got {int(array.min())}."
+        )
+    return array, None
 
 
 class FixedSplit:
@@ -61,10 +68,10 @@ class FixedSplit:
     """
 
     def __init__(self, split):
-        self.folds = self._parse(split)
+        self.folds, self._mask_lengths = self._parse(split)
 
     @staticmethod
-    def _parse(split) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _parse(split) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[dict[str, int | None]]]:
         if isinstance(split, Mapping):
             if "train" not in split or "test" not in split:
                 raise ValueError("FixedSplit: a dict split needs 'train' and 'test' entries.")
@@ -73,23 +80,30 @@ class FixedSplit:
             pairs = list(split)
         else:
             raise TypeError("FixedSplit: give a dict with 'train'/'test' or a list of pairs.")
-        folds = []
+        folds, mask_lengths = [], []
         for train, test in pairs:
-            train = _as_index_array(train, "train")
-            test = _as_index_array(test, "test")
+            train, train_length = _as_index_array(train, "train")
+            test, test_length = _as_index_array(test, "test")
             if np.intersect1d(train, test).size:
                 raise ValueError("FixedSplit: a row is in both the train and the test indices.")
             folds.append((train, test))
+            mask_lengths.append({"train": train_length, "test": test_length})
         if not folds:
             raise ValueError("FixedSplit: no fold given.")
-        return folds
+        return folds, mask_lengths
 
     def split(self, X=None, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield the given ``(train, test)`` index pairs."""
         n_samples = None if X is None else len(X)
-        for train, test in self.folds:
+        for (train, test), lengths in zip(self.folds, self._mask_lengths):
             if n_samples is not None and max(train.max(initial=-1), test.max(initial=-1)) >= n_samples:
                 raise ValueError(f"FixedSplit: an index is out of range for {n_samples} rows.")
+            for side, length in lengths.items():
+                if n_samples is not None and length is not None and length != n_samples:
+                    raise ValueError(
+                        f"FixedSplit: the {side} boolean mask has {length} entries for "
+                        f"{n_samples} rows; give one entry per row."
+                    )
             yield train.copy(), test.copy()
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:

@@ -18,7 +18,11 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from skmmer.imagination._networks import InvariantEncoderNetwork, shared_encoder
+from skmmer.imagination._networks import (
+    InvariantEncoderNetwork,
+    TeacherStudentNetwork,
+    shared_encoder,
+)
 from skmmer.nn import ModalityEncoders, masked_mean, mlp
 
 __all__ = ["ConditionalVAE", "NoiseRobustNetwork", "NoiseScheduler", "scaled_linear_alpha_bars"]
@@ -121,7 +125,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * torch.mean(mu**2 + logvar.exp() - 1.0 - logvar)
 
 
-class NoiseRobustNetwork(nn.Module):
+class NoiseRobustNetwork(TeacherStudentNetwork):
     """Stage-1 teacher, student encoders, noise scheduler, CVAE and classifier.
 
     The student's specific embeddings ``E_m`` (zero where a modality is not
@@ -166,15 +170,8 @@ class NoiseRobustNetwork(nn.Module):
     # -- set-up between the stages -------------------------------------- #
     def start_stage2(self, generator: torch.Generator) -> None:
         """Copy the teacher's encoders into the student, freeze the teacher, draw the fill noise."""
-        self.encoders.load_state_dict(self.teacher.encoders.state_dict())
-        self.shared.load_state_dict(self.teacher.shared.state_dict())
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
+        super().start_stage2()
         self.fill_noise.copy_(self.scheduler.sample_noise(self.fill_noise.shape, generator))
-
-    def student_parameters(self) -> list[nn.Parameter]:
-        teacher = {id(p) for p in self.teacher.parameters()}
-        return [p for p in self.parameters() if id(p) not in teacher]
 
     def teacher_targets(self, x: torch.Tensor, observed: torch.Tensor) -> dict[str, torch.Tensor]:
         specific, invariant = self.teacher.features(x, observed)
