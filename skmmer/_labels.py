@@ -53,13 +53,7 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
         classes, or if a string array contains ``"-1"``.
     """
     y = np.asarray(y)
-    if y.dtype.kind in "US" and np.any(y.astype(str) == "-1"):
-        raise ValueError(
-            "y is an array of strings that contains '-1'. To mark unlabelled rows with string "
-            "labels, use an object array holding the integer -1 for those rows "
-            "(np.array([..., -1, ...], dtype=object)); the string '-1' is not read as unlabelled."
-        )
-    labelled = is_labelled(y)
+    labelled = is_labelled(y)  # raises on a string array holding "-1"
     if not labelled.any():
         raise ValueError(
             "y has no labelled rows: every label is -1 (unlabelled). A classifier needs labelled "

@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["ModalityLayout", "resolve_modalities"]
+__all__ = ["ModalityLayout", "check_no_inf", "resolve_modalities"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,29 @@ class ModalityLayout:
         for m, cols in enumerate(self.columns):
             owner[cols] = m
         return owner
+
+
+def check_no_inf(
+    X: np.ndarray, layout: ModalityLayout | None = None, feature_names=None
+) -> None:
+    """Raise a ValueError that names the first columns holding +/-inf (and their modality)."""
+    bad = np.flatnonzero(np.isinf(X).any(axis=0))
+    if bad.size == 0:
+        return
+    owner = None if layout is None else layout.column_owner()
+    described = []
+    for col in bad[:5]:
+        label = f"column {col}"
+        if feature_names is not None:
+            label += f" ({str(feature_names[col])!r})"
+        if owner is not None:
+            label += f" of modality {layout.names[owner[col]]!r}"
+        described.append(label)
+    more = f" and {bad.size - 5} more columns" if bad.size > 5 else ""
+    raise ValueError(
+        f"Input X contains infinity in {', '.join(described)}{more}. Replace inf by a finite "
+        "value, or by NaN to mark the value as missing."
+    )
 
 
 def _describe_columns(columns: np.ndarray, feature_names: np.ndarray | None, limit: int = 10) -> str:

@@ -16,26 +16,7 @@ import numpy as np
 from skmmer._layout import ModalityLayout
 from skmmer.masking import observed_matrix_from_layout
 
-__all__ = ["ModalityScaler", "check_no_inf", "observed_mean_and_scale"]
-
-
-def check_no_inf(X: np.ndarray, layout: ModalityLayout, feature_names=None) -> None:
-    """Raise a ValueError that names the first columns holding +/-inf."""
-    bad = np.flatnonzero(np.isinf(X).any(axis=0))
-    if bad.size == 0:
-        return
-    owner = layout.column_owner()
-    described = []
-    for col in bad[:5]:
-        label = f"column {col}"
-        if feature_names is not None:
-            label += f" ({feature_names[col]!r})"
-        described.append(f"{label} of modality {layout.names[owner[col]]!r}")
-    more = f" and {bad.size - 5} more columns" if bad.size > 5 else ""
-    raise ValueError(
-        f"Input X contains infinity in {', '.join(described)}{more}. Replace inf by a finite "
-        "value, or by NaN to mark the value as missing."
-    )
+__all__ = ["ModalityScaler", "observed_mean_and_scale"]
 
 
 def observed_mean_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

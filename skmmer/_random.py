@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,6 +13,9 @@ from sklearn.utils import check_random_state
 __all__ = ["seed_from_random_state", "make_generator", "seeded"]
 
 _MAX_SEED = 2**31 - 1
+#: torch's default generators are process-wide: fits in two threads would
+#: interleave their draws, so a seeded block runs in one thread at a time.
+_DEFAULT_GENERATORS_LOCK = threading.RLock()
 
 
 def seed_from_random_state(random_state) -> int:
@@ -38,11 +42,14 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
 
     Weight initialisation and dropout draw from torch's default generators;
     forking them keeps ``fit`` repeatable without changing the caller's
-    random state.
+    random state. Those generators are shared by every thread, so the block
+    holds a process-wide lock: seeded fits in threads (joblib's "threading"
+    backend) run one after the other and give the sequential numbers, while
+    processes (loky, dask workers) still run in parallel.
     """
     devices = [device.index if device.index is not None else torch.cuda.current_device()] if (
         device.type == "cuda"
     ) else []
-    with torch.random.fork_rng(devices=devices):
+    with _DEFAULT_GENERATORS_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(int(seed))
         yield

@@ -46,8 +46,8 @@ from skmmer._labels import (
     encode_semi_supervised_labels,
     resolve_class_weight,
 )
-from skmmer._layout import ModalityLayout, resolve_modalities
-from skmmer._preprocessing import ModalityScaler, check_no_inf
+from skmmer._layout import ModalityLayout, check_no_inf, resolve_modalities
+from skmmer._preprocessing import ModalityScaler
 from skmmer._random import make_generator, seed_from_random_state, seeded
 from skmmer.metrics import is_labelled
 

@@ -40,7 +40,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skmmer._layout import ModalityLayout, resolve_modalities
+from skmmer._layout import ModalityLayout, check_no_inf, resolve_modalities
 from skmmer._random import make_generator, seed_from_random_state
 
 __all__ = [
@@ -67,13 +67,24 @@ MODALITY_DROPOUT_CONSTRAINT = [Interval(Real, 0, 1, closed="left"), StrOptions(s
 # Observed matrix
 # --------------------------------------------------------------------------- #
 def _float_array_and_names(X) -> tuple[np.ndarray, np.ndarray | None]:
+    """X as a 2-D float64 array (pandas' NA read as NaN, as the estimators do), its column names."""
     names = None
     if hasattr(X, "columns") and hasattr(X, "iloc"):
         names = np.asarray(X.columns, dtype=object).astype(str)
-    array = np.asarray(X, dtype=np.float64)
+        array = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        array = np.asarray(X, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"Expected a 2-D array of shape (n_samples, n_features), got {array.ndim}-D.")
     return array, names
+
+
+def _checked_input(X, modalities) -> tuple[np.ndarray, ModalityLayout]:
+    """Float array and layout of ``X``; inf is an error here as in every estimator."""
+    array, names = _float_array_and_names(X)
+    layout = _layout_of((array.shape[1], names), modalities)
+    check_no_inf(array, layout, names)
+    return array, layout
 
 
 def _layout_of(X_shape_names: tuple[int, np.ndarray | None], modalities) -> ModalityLayout:
@@ -115,8 +126,7 @@ def observed_modalities(X, modalities=None) -> np.ndarray:
         ``observed[i, m]`` is False exactly when every column of block ``m``
         is NaN in row ``i``.
     """
-    array, names = _float_array_and_names(X)
-    layout = _layout_of((array.shape[1], names), modalities)
+    array, layout = _checked_input(X, modalities)
     return observed_matrix_from_layout(array, layout)
 
 
@@ -335,8 +345,7 @@ def apply_modality_mask(X, modalities, keep) -> np.ndarray:
     X_masked : ndarray of float64
         A copy of ``X`` (as an array) with the dropped blocks all NaN.
     """
-    array, names = _float_array_and_names(X)
-    layout = _layout_of((array.shape[1], names), modalities)
+    array, layout = _checked_input(X, modalities)
     keep = np.asarray(keep, dtype=bool)
     if keep.shape != (array.shape[0], layout.n_modalities):
         raise ValueError(
@@ -362,8 +371,7 @@ def simulate_missing(
     X_missing : ndarray of float64
         A copy of ``X`` with the dropped blocks set to NaN.
     """
-    array, names = _float_array_and_names(X)
-    layout = _layout_of((array.shape[1], names), modalities)
+    array, layout = _checked_input(X, modalities)
     observed = observed_matrix_from_layout(array, layout)
     keep = sample_modality_mask(observed, scheme=scheme, rate=rate, random_state=random_state)
     return apply_modality_mask(array, layout, keep)
@@ -430,8 +438,7 @@ def apply_condition(X, modalities, keep: Iterable[str] | str) -> np.ndarray:
     -------
     X_condition : ndarray of float64
     """
-    array, names = _float_array_and_names(X)
-    layout = _layout_of((array.shape[1], names), modalities)
+    array, layout = _checked_input(X, modalities)
     kept = [keep] if isinstance(keep, str) else list(keep)
     mask_row = np.zeros(layout.n_modalities, dtype=bool)
     for name in kept:
@@ -477,8 +484,7 @@ def hide_block(X, modalities, name: str) -> np.ndarray:
            [False, False, False],
            [ True, False, False]])
     """
-    array, names = _float_array_and_names(X)
-    layout = _layout_of((array.shape[1], names), modalities)
+    array, layout = _checked_input(X, modalities)
     m = layout.index(str(name))
     observed = observed_matrix_from_layout(array, layout)
     rows = observed[:, m] & np.delete(observed, m, axis=1).any(axis=1)
@@ -517,6 +523,7 @@ def hide_entries(X, rate: float, random_state=None) -> np.ndarray:
     """
     if not 0.0 <= float(rate) <= 1.0:
         raise ValueError(f"rate must be in [0, 1], got {rate!r}.")
-    array, _ = _float_array_and_names(X)
+    array, names = _float_array_and_names(X)
+    check_no_inf(array, feature_names=names)
     draws = check_random_state(random_state).rand(*array.shape)
     return ~np.isnan(array) & (draws < rate)

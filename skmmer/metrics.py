@@ -34,9 +34,10 @@ from sklearn.metrics import (
     f1_score,
     get_scorer,
 )
+from sklearn.utils import check_consistent_length
 
 from skmmer._preprocessing import observed_mean_and_scale
-from skmmer.masking import _float_array_and_names, _layout_of, hide_block, hide_entries
+from skmmer.masking import _checked_input, _float_array_and_names, hide_block, hide_entries
 
 __all__ = [
     "CLASSIFICATION_METRICS",
@@ -64,6 +65,8 @@ def is_labelled(y) -> np.ndarray:
 
     Works for numeric labels and for object arrays that mix labels (strings,
     say) with the integer ``-1``, as in :class:`~sklearn.semi_supervised.SelfTrainingClassifier`.
+    An array of strings cannot hold that marker, so one containing ``"-1"``
+    raises a ValueError rather than scoring the row as the label ``"-1"``.
     """
     y = np.asarray(y)
     if y.dtype.kind in "iuf":
@@ -72,7 +75,14 @@ def is_labelled(y) -> np.ndarray:
         return np.ones(y.shape, dtype=bool)
     if y.dtype.kind == "O":
         return np.array([not _is_minus_one(v) for v in y.ravel()], dtype=bool).reshape(y.shape)
-    return np.ones(y.shape, dtype=bool)  # str/bytes labels: -1 can't be written in them
+    if y.dtype.kind in "US" and np.any(y.astype(str) == "-1"):
+        # ["a", "b", -1] becomes the strings "a", "b", "-1": the marker is lost, not read.
+        raise ValueError(
+            "y is an array of strings that contains '-1'. To mark unlabelled rows with string "
+            "labels, use an object array holding the integer -1 for those rows "
+            "(np.array([..., -1, ...], dtype=object)); the string '-1' is not read as unlabelled."
+        )
+    return np.ones(y.shape, dtype=bool)
 
 
 def _is_minus_one(value) -> bool:
@@ -155,6 +165,8 @@ def _labelled_rows(y_true, y_pred, sample_weight=None, *, ignore_unlabelled: boo
     y_kept = y_true[rows]
     if y_kept.dtype == object:
         y_kept = _tidy_object_labels(y_kept)
+    if sample_weight is not None:
+        check_consistent_length(y_true, sample_weight)
     weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
     return y_kept, y_pred[rows], weight
 
@@ -259,17 +271,28 @@ def macro_f1(y_true, y_pred, *, sample_weight=None) -> float:
     return float(f1_score(y_true, y_pred, average="macro", sample_weight=weight, zero_division=0))
 
 
+def _minus_one_looks_like_a_label(y) -> bool:
+    """Whether ``-1`` in ``y`` sits on a sentiment scale, where it is a real label.
+
+    Next to other negative or fractional labels (scores, or classes of
+    -3..3) a ``-1`` is most likely a rating, not skmmer's unlabelled
+    marker; next to classes 0..K-1 it reads as the marker.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "iuf":
+        return False
+    is_minus_one = y == UNLABELLED
+    others = y[~is_minus_one]
+    return bool(is_minus_one.any() and (np.any(others < 0) or np.any(others != np.round(others))))
+
+
 def _warn_if_score_is_minus_one(y_true: np.ndarray, ignore_unlabelled: bool) -> None:
-    """Continuous sentiment scores can be exactly -1.0, a real label; say so once."""
-    if not ignore_unlabelled or y_true.dtype.kind != "f":
-        return
-    is_minus_one = y_true == UNLABELLED
-    looks_continuous = np.any(y_true != np.round(y_true))
-    if is_minus_one.any() and looks_continuous:
+    """Say once when the rows skipped as unlabelled look like real sentiment labels."""
+    if ignore_unlabelled and _minus_one_looks_like_a_label(y_true):
         warnings.warn(
-            f"{int(is_minus_one.sum())} rows have y_true == -1.0 and are skipped as unlabelled, "
-            "but y_true looks like continuous sentiment scores where -1.0 is a real label; pass "
-            "ignore_unlabelled=False if every row is labelled.",
+            f"{int(np.sum(y_true == UNLABELLED))} rows have y_true == -1 and are skipped as "
+            "unlabelled, but y_true looks like sentiment scores or classes of -3..3, where -1 "
+            "is a real label; pass ignore_unlabelled=False if every row is labelled.",
             UserWarning,
             stacklevel=3,
         )
@@ -321,10 +344,10 @@ def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool =
     does not apply (0 is the negative class there, not a neutral score).
 
     *The -1 marker.* MOSI scores are averages of annotator ratings and can be
-    exactly ``-1.0``, a real label. By default such rows are skipped as
-    unlabelled, as everywhere in skmmer (a warning says so when ``y_true``
-    looks continuous); pass ``ignore_unlabelled=False`` for fully labelled
-    sentiment scores.
+    exactly ``-1.0``, a real label (as is the class -1 of integer labels in
+    -3..3). By default such rows are skipped as unlabelled, as everywhere in
+    skmmer (a warning says so when other labels are negative or fractional); pass
+    ``ignore_unlabelled=False`` for fully labelled sentiment scores.
 
     Examples
     --------
@@ -365,7 +388,7 @@ def acc7(y_true, y_pred, *, ignore_unlabelled: bool = True) -> float:
         Predicted scores.
     ignore_unlabelled : bool, default=True
         Skip the rows where ``y_true == -1``; see the Notes of :func:`acc2`
-        about continuous scores equal to -1.0.
+        about sentiment labels equal to -1.
 
     Returns
     -------
@@ -554,12 +577,11 @@ class _ImputationScorer:
     def _masks(self, X) -> dict[str, np.ndarray]:
         if self.hide == "entries":
             return {"entries": hide_entries(X, self.rate, random_state=self.random_state)}
-        array, names = _float_array_and_names(X)
-        layout = _layout_of((array.shape[1], names), self.modalities)
+        array, layout = _checked_input(X, self.modalities)
         return {name: hide_block(array, layout, name) for name in layout.names}
 
     def __call__(self, estimator, X, y=None, **kwargs) -> float:
-        X_true = np.asarray(X, dtype=np.float64)
+        X_true = _float_array_and_names(X)[0]
         errors = []
         for hidden in self._masks(X).values():
             if not hidden.any():

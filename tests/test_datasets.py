@@ -429,3 +429,10 @@ def test_data_home_defaults_env_then_shared(tmp_path, monkeypatch):
     # An env var pointing to a folder without the release falls back to ../shared/data.
     monkeypatch.setenv("SKMMER_DATA", str(tmp_path / "empty"))
     np.testing.assert_array_equal(load_wesad().X, from_shared.X)
+
+
+@pytest.mark.parametrize("name", ["noise", "class_sep"])
+@pytest.mark.parametrize("value", [np.inf, np.nan, -0.5])
+def test_synthetic_data_needs_finite_non_negative_scales(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be a finite real number >= 0.0"):
+        make_multimodal_classification(10, random_state=0, **{name: value})

@@ -1,6 +1,7 @@
 """Masking semantics and missing-pattern simulation, including property-based tests."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
@@ -330,3 +331,44 @@ def test_nothing_to_drop_keeps_the_observed_matrix(scheme, shape):
     observed[::2] = True
     keep = sample_modality_mask(observed, scheme=scheme, rate=0.0, random_state=0)
     np.testing.assert_array_equal(keep, observed)
+
+
+def test_pandas_nullable_columns_read_na_as_nan_like_the_estimators():
+    frame = pd.DataFrame({
+        "a": pd.array([1.0, None, 3.0, None], dtype="Float64"),
+        "b": pd.array([1, None, 2, 5], dtype="Int64"),
+        "c": [1.0, 2.0, np.nan, 4.0],
+    })
+    plain = frame.astype("float64").to_numpy()
+    modalities = {"ab": ["a", "b"], "c": ["c"]}
+    np.testing.assert_array_equal(observed_modalities(frame, modalities), observed_modalities(plain, [2, 1]))
+    assert observed_modalities(frame, modalities).tolist() == [[True, True], [False, True], [True, False], [True, True]]
+    np.testing.assert_array_equal(
+        simulate_missing(frame, modalities, rate=0.3, random_state=0),
+        simulate_missing(plain, [2, 1], rate=0.3, random_state=0),
+    )
+    np.testing.assert_array_equal(hide_entries(frame, 0.5, random_state=0), hide_entries(plain, 0.5, random_state=0))
+    np.testing.assert_array_equal(hide_block(frame, modalities, "c"), hide_block(plain, {"ab": 2, "c": 1}, "c"))
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda X: observed_modalities(X, {"audio": 2, "text": 1}),
+        lambda X: simulate_missing(X, {"audio": 2, "text": 1}, rate=0.3, random_state=0),
+        lambda X: hide_block(X, {"audio": 2, "text": 1}, "audio"),
+        lambda X: apply_condition(X, {"audio": 2, "text": 1}, ("audio",)),
+    ],
+    ids=["observed_modalities", "simulate_missing", "hide_block", "apply_condition"],
+)
+def test_inf_is_an_error_naming_the_column_and_modality(function):
+    X = np.ones((4, 3))
+    X[2, 1] = -np.inf
+    with pytest.raises(ValueError, match="infinity in column 1 of modality 'audio'. Replace inf"):
+        function(X)
+
+
+def test_hide_entries_rejects_inf_naming_the_column():
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [np.inf, 0.0]})
+    with pytest.raises(ValueError, match=r"infinity in column 1 \('y'\)\. Replace inf"):
+        hide_entries(frame, 0.3)

@@ -124,6 +124,33 @@ def test_continuous_minus_one_is_skipped_with_a_warning_unless_asked_not_to():
     assert acc7(y_true, y_pred, ignore_unlabelled=False) == pytest.approx(2 / 3)
 
 
+def test_integer_sentiment_class_minus_one_is_skipped_only_with_a_warning():
+    """Classes of -3..3 hold a real -1; next to classes 0..K-1 it reads as the marker."""
+    y_true, y_pred = np.array([-3, -1, 0, 2]), np.array([-3, 0, 0, 2])
+    with pytest.warns(UserWarning, match="classes of -3..3, where -1 is a real label"):
+        assert acc7(y_true, y_pred) == 1.0
+    assert acc7(y_true, y_pred, ignore_unlabelled=False) == pytest.approx(3 / 4)
+    with pytest.warns(UserWarning, match="ignore_unlabelled=False"):
+        acc2([-1.0, 2.0, -2.0], [1.0, 2.0, -2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert acc2([0, 1, -1, 1], [0, 1, 1, 0]) == pytest.approx(2 / 3)  # 0/1 classes: the marker
+        assert acc7([0, 2, -1, 1], [0, 2, 1, 1]) == 1.0  # classes 0..K-1: the marker
+
+
+def test_a_string_minus_one_is_an_error_not_a_label():
+    """["a", "b", -1] becomes the strings "a", "b", "-1": the marker is lost, so say so."""
+    for metric in (weighted_accuracy, unweighted_accuracy, macro_f1):
+        with pytest.raises(ValueError, match="array of strings that contains '-1'.*dtype=object"):
+            metric(["a", "b", -1], ["a", "b", "a"])
+    assert weighted_accuracy(np.array(["a", "b", -1], dtype=object), ["a", "b", "a"]) == 1.0
+
+
+def test_sample_weight_of_another_length_is_an_error():
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        weighted_accuracy([0, 1, 1], [0, 1, 0], sample_weight=[1, 1])
+
+
 def test_score_all_computes_each_classification_metric():
     y_true = np.array([0, 1, 2, 2, -1, 1])
     y_pred = np.array([0, 2, 2, 2, 0, 1])

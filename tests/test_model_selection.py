@@ -648,10 +648,16 @@ def test_a_users_dask_client_or_address_runs_the_study_and_stays_open():
 
 
 def test_a_joblib_backend_by_name_gives_the_sequential_numbers():
+    """Threads share torch's default generators: seeded fits must not interleave their draws."""
     X, y, groups = make_problem()
-    kwargs = {"protocols": MissingRates([0.3]), "cv": 2, "groups": groups}
-    sequential = run_study(cheap_models(), X, y, SIZES, **kwargs)
-    threaded = run_study(cheap_models(), X, y, SIZES, backend="threading", n_jobs=2, **kwargs)
+    models = {
+        **cheap_models(),
+        "fusion": MaskedFusionClassifier(modalities=SIZES, max_epochs=3, hidden_dim=8, embed_dim=4,
+                                         dropout=0.3, random_state=0),
+    }
+    kwargs = {"protocols": MissingRates([0.3]), "cv": 3, "groups": groups}
+    sequential = run_study(models, X, y, SIZES, **kwargs)
+    threaded = run_study(models, X, y, SIZES, backend="threading", n_jobs=2, **kwargs)
     pd.testing.assert_frame_equal(values_only(sequential), values_only(threaded))
 
 
@@ -818,3 +824,79 @@ def test_markdown_with_the_index_as_first_column():
         "| method | UA |\n| :--- | ---: |\n| a | 0.61 |\n| b\\|c |  |\n"
     )
     assert to_markdown(frame, floatfmt=".2f").startswith("| UA |\n| ---: |\n| 0.61 |")
+
+
+def test_a_real_sentiment_label_of_minus_one_is_flagged_by_run_study():
+    X, _, groups = make_problem(n=70)
+    y = np.arange(70) % 7 - 3  # classes -3..3: -1 is a rating here, not the marker
+    with pytest.warns(UserWarning, match="10 rows have y == -1 and are treated as unlabelled"):
+        run_study(cheap_models(), X, y, SIZES, cv=2, groups=groups, protocols=MissingRates([0.0]))
+
+
+@pytest.mark.parametrize(
+    "groups, match",
+    [
+        (np.arange(72) % 6, r"groups must be 1-D with one entry per row of X \(60 rows\); got shape \(72,\)"),
+        (np.arange(48) % 6, r"got shape \(48,\)"),
+        (np.r_[np.arange(59) % 6, np.nan], "groups has 1 missing ids"),
+        (np.array([None] + ["s1"] * 59, dtype=object), "groups has 1 missing ids"),
+    ],
+    ids=["longer", "shorter", "nan", "none"],
+)
+def test_groups_must_match_the_rows_and_have_no_missing_id(groups, match):
+    X, y, _ = make_problem()
+    with pytest.raises(ValueError, match=match):
+        make_folds(3, X, y, groups)
+    with pytest.raises(ValueError, match=match):
+        list(LabelledSplit(3).split(X, y, groups))
+    with pytest.raises(ValueError, match=match):
+        run_study(cheap_models(), X, y, SIZES, cv=3, groups=groups)
+
+
+def test_an_unknown_method_in_the_unlabelled_dict_is_an_error():
+    X, y, _ = make_problem()
+    with pytest.raises(ValueError, match=r"unlabelled names \['LogReg'\], which are not methods"):
+        run_study(cheap_models(), X, y, SIZES, cv=2, unlabelled={"LogReg": "keep"})
+
+
+def test_pivot_summary_keeps_every_varying_key_of_the_summary():
+    results = pd.DataFrame({
+        "method": ["a"] * 4, "setting": ["s"] * 4, "metric": ["UA"] * 4,
+        "seed": [0, 0, 1, 1], "fold": [0, 1, 0, 1], "value": [0.8, 0.9, 0.3, 0.4],
+    })
+    table = pivot_summary(summarize(results, by=["method", "setting", "metric", "seed"]), digits=2)
+    assert table.to_dict("records") == [
+        {"method": "a", "seed": 0, "s": "0.85 ± 0.07"},
+        {"method": "a", "seed": 1, "s": "0.35 ± 0.07"},
+    ]
+
+
+def test_transform_fold_matches_dataframe_test_columns_by_name():
+    X, y, _ = make_problem(n=12)
+    names = [f"c{j}" for j in range(12)]
+    frame = pd.DataFrame(X, columns=names)
+    modalities = {"a": names[:4], "b": names[4:7], "c": names[7:]}
+    protocol = FixedConditions([("a",), ("b", "c")])
+    expected = protocol.transform_fold(frame, y, frame, modalities)
+    shuffled = frame[names[::-1]]
+    got = protocol.transform_fold(frame, y, shuffled, modalities)
+    for want, have in zip(expected, got):
+        for label in want.tests:
+            np.testing.assert_array_equal(want.tests[label], have.tests[label])
+    with pytest.raises(ValueError, match=r"X_test's columns are not X_train's: \['c0', 'zz'\]"):
+        protocol.transform_fold(frame, y, frame.rename(columns={"c0": "zz"}), modalities)
+
+
+def test_label_fraction_rounds_halves_up_despite_binary_error():
+    y = np.zeros(50, dtype=int)  # 0.29 * 50 = 14.5 (14.499999999999998 in floating point)
+    assert np.count_nonzero(keep_label_fraction(y, 0.29, random_state=0) != -1) == 15
+
+
+def test_a_single_train_test_tuple_is_not_read_as_folds():
+    X, y, _ = make_problem(n=10, n_groups=5)
+    for cv in [(np.arange(6), np.arange(6, 10)), ([0, 1], [2, 3])]:
+        with pytest.raises(ValueError, match="fold 0 is not a \\(train, test\\) pair.*wrap it in a list"):
+            make_folds(cv, X, y)
+    ((train, test),) = make_folds([(np.arange(6), np.arange(6, 10))], X, y)
+    assert train.tolist() == list(range(6)) and test.tolist() == [6, 7, 8, 9]
+    assert len(FixedSplit([np.array([[0, 1], [2, 3]])]).folds) == 1  # a 2-row array is a pair

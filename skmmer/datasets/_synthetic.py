@@ -25,9 +25,10 @@ def _check_int(value, name: str, minimum: int) -> int:
 
 
 def _check_real(value, name: str, low: float, high: float = np.inf) -> float:
-    if not isinstance(value, Real) or isinstance(value, bool) or not low <= value <= high:
-        bounds = f"[{low}, {high}]" if np.isfinite(high) else f">= {low}"
-        raise ValueError(f"{name} must be a real number {bounds}, got {value!r}.")
+    is_real = isinstance(value, Real) and not isinstance(value, bool)
+    if not is_real or not (low <= value <= high and np.isfinite(value)):
+        bounds = f"in [{low}, {high}]" if np.isfinite(high) else f">= {low}"
+        raise ValueError(f"{name} must be a finite real number {bounds}, got {value!r}.")
     return float(value)
 
 

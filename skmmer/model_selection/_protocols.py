@@ -23,6 +23,7 @@ import numpy as np
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
 from skmmer.masking import (
+    _float_array_and_names,
     apply_condition,
     max_missing_rate,
     missing_conditions,
@@ -240,7 +241,8 @@ class StudyProtocol:
         X_train, y_train : array-like
             Training rows of the fold.
         X_test : array-like
-            Test rows of the fold.
+            Test rows of the fold. A DataFrame's columns are put in the order
+            of ``X_train``'s (the outputs are arrays in that order).
         modalities : None, list of int or dict
             Column blocks.
         fold : int, default=0
@@ -264,8 +266,8 @@ class StudyProtocol:
         >>> np.isnan(settings[0].tests["m1"]).tolist()[0]
         [True, False, True]
         """
-        X_train_array = np.asarray(X_train, dtype=np.float64)
-        names = np.asarray(X_train.columns).astype(str) if hasattr(X_train, "columns") else None
+        X_train_array, names = _float_array_and_names(X_train)
+        X_test = _in_training_column_order(X_test, names)
         layout = (
             modalities
             if isinstance(modalities, ModalityLayout)
@@ -288,6 +290,21 @@ class StudyProtocol:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
+
+
+def _in_training_column_order(X_test, train_names: np.ndarray | None) -> np.ndarray:
+    """X_test as a float array whose columns follow the training columns, matched by name."""
+    array, test_names = _float_array_and_names(X_test)
+    if train_names is None or test_names is None or list(test_names) == list(train_names):
+        return array
+    if sorted(test_names) != sorted(train_names):
+        raise ValueError(
+            "X_test's columns are not X_train's: "
+            f"{sorted(str(n) for n in set(test_names) ^ set(train_names))[:10]} are in only one "
+            "of them."
+        )
+    position = {name: i for i, name in enumerate(test_names)}
+    return array[:, [position[name] for name in train_names]]
 
 
 class FixedConditions(StudyProtocol):
@@ -539,7 +556,8 @@ def keep_label_fraction(y, fraction: float, *, random_state=None) -> np.ndarray:
     comparable = y_labelled.astype(str) if y_labelled.dtype == object else y_labelled
     _, codes = np.unique(comparable, return_inverse=True)
     counts = np.bincount(codes)
-    n_keep = np.maximum(1, np.floor(float(fraction) * counts + 0.5)).astype(np.intp)
+    # Halves round up; the 1e-9 undoes binary error (0.29 * 50 is 14.499999999999998).
+    n_keep = np.maximum(1, np.floor(float(fraction) * counts + 0.5 + 1e-9)).astype(np.intp)
     keep_labelled = _rank_within_class(codes, scores[labelled]) < n_keep[codes]
     y_scarce = _with_room_for_marker(y)
     y_scarce[np.flatnonzero(labelled)[~keep_labelled]] = UNLABELLED

@@ -10,6 +10,8 @@ import pandas as pd
 __all__ = ["pivot_summary", "summarize", "to_markdown"]
 
 _KEYS = ("method", "dataset", "protocol", "train_setting", "setting", "metric")
+#: The columns summarize adds to its keys.
+_STATISTICS = ("mean", "std", "n_folds", "fit_time")
 
 
 def summarize(results: pd.DataFrame, *, by: Sequence[str] | None = None, ddof: int = 1) -> pd.DataFrame:
@@ -60,9 +62,10 @@ def pivot_summary(
 ) -> pd.DataFrame:
     """A paper-style table of a summary: ``mean ± std`` cells, settings as columns.
 
-    Key columns of ``summary`` that vary and are neither ``rows`` nor
-    ``columns`` (the metric, say) are added to the rows; filter the summary
-    first for a single-metric table.
+    Key columns of ``summary`` (all but its statistics) that vary and are
+    neither ``rows`` nor ``columns`` (the metric, say, or a ``seed`` it was
+    grouped by) are added to the rows, so no cell hides another; filter the
+    summary first for a single-metric table.
 
     Parameters
     ----------
@@ -91,10 +94,10 @@ def pivot_summary(
     [{'method': 'a', 'full': '0.90 ± 0.01', 'v': '0.60 ± 0.02'}]
     """
     rows = [rows] if isinstance(rows, str) else list(rows)
-    varying = [
-        k for k in _KEYS
-        if k in summary.columns and k not in rows and k != columns and summary[k].nunique() > 1
-    ]
+    # Every column that is not a statistic is a key (those of summarize's ``by`` too):
+    # one left out would put two cells in one place.
+    keys = [k for k in summary.columns if k not in _STATISTICS]
+    varying = [k for k in keys if k not in rows and k != columns and summary[k].nunique() > 1]
     rows = rows + varying
     cells = summary["mean"].map(lambda v: f"{v:.{digits}f}")
     if with_std and "std" in summary.columns:

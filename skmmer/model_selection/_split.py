@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import (
     GroupKFold,
     KFold,
@@ -45,6 +46,33 @@ def _as_index_array(indices, name: str) -> tuple[np.ndarray, int | None]:
             f"FixedSplit: {name} indices must be row positions >= 0; got {int(array.min())}."
         )
     return array, None
+
+
+def _checked_groups(groups, n_rows: int) -> np.ndarray | None:
+    """``groups`` as an array with one entry per row and no missing id, or None."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or len(groups) != n_rows:
+        raise ValueError(
+            f"groups must be 1-D with one entry per row of X ({n_rows} rows); got shape "
+            f"{groups.shape}."
+        )
+    missing = pd.isna(groups)
+    if missing.any():
+        # scikit-learn's splitters would pool every NaN id into one group that
+        # the leak guard here cannot match (NaN != NaN).
+        raise ValueError(
+            f"groups has {int(missing.sum())} missing ids (NaN/None); give every row its "
+            "speaker or subject, or a unique id of its own."
+        )
+    return groups
+
+
+def _is_index_pair(pair) -> bool:
+    if isinstance(pair, (str, Mapping)) or not isinstance(pair, (Sequence, np.ndarray)) or len(pair) != 2:
+        return False
+    return all(np.ndim(side) == 1 for side in pair)
 
 
 class FixedSplit:
@@ -81,7 +109,14 @@ class FixedSplit:
         else:
             raise TypeError("FixedSplit: give a dict with 'train'/'test' or a list of pairs.")
         folds, mask_lengths = [], []
-        for train, test in pairs:
+        for k, pair in enumerate(pairs):
+            if not _is_index_pair(pair):
+                raise ValueError(
+                    f"FixedSplit: fold {k} is not a (train, test) pair of index arrays. Give a "
+                    "list of such pairs, one per fold, or one dict {'train': ..., 'test': ...}; "
+                    "a single (train, test) tuple is read as a list of folds, so wrap it in a list."
+                )
+            train, test = pair
             train, train_length = _as_index_array(train, "train")
             test, test_length = _as_index_array(test, "test")
             if np.intersect1d(train, test).size:
@@ -200,7 +235,11 @@ class LabelledSplit:
     ----------
     cv : int, "logo" or splitter, default=5
         Splitter for the labelled rows, as in :func:`make_splitter` (which
-        picks it once ``y`` and ``groups`` are known).
+        picks it once ``y`` and ``groups`` are known). A splitter object sees
+        the labelled rows only, so its indices are positions among them: for
+        folds fixed in advance over all rows (``PredefinedSplit``, say) give
+        :func:`make_folds` a list of ``(train, test)`` pairs or a
+        :class:`FixedSplit` instead.
     shuffle : bool, default=True
         Passed to :func:`make_splitter`.
     random_state : int, RandomState instance or None, default=0
@@ -234,7 +273,7 @@ class LabelledSplit:
         y_labelled = y[labelled_rows]
         if y_labelled.dtype == object:
             y_labelled = _tidy_object_labels(y_labelled)
-        groups = None if groups is None else np.asarray(groups)
+        groups = _checked_groups(groups, len(y))
         groups_labelled = None if groups is None else groups[labelled_rows]
         X_labelled = None if X is None else _take_rows(X, labelled_rows)
         splitter = self._labelled_splitter(y_labelled, groups_labelled)
@@ -304,6 +343,7 @@ def make_folds(cv, X, y, groups=None, *, random_state=0) -> list[tuple[np.ndarra
     >>> all(not set(groups[tr]) & set(groups[te]) for tr, te in folds)
     True
     """
+    groups = _checked_groups(groups, len(y))
     fixed = cv if isinstance(cv, FixedSplit) else None
     if fixed is None and isinstance(cv, (Mapping, list, tuple)):
         fixed = FixedSplit(cv)

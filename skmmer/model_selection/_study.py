@@ -15,7 +15,7 @@ from sklearn.model_selection._search import BaseSearchCV
 
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
-from skmmer.metrics import is_labelled, resolve_metrics
+from skmmer.metrics import _minus_one_looks_like_a_label, is_labelled, resolve_metrics
 from skmmer.model_selection._parallel import study_backend
 from skmmer.model_selection._protocols import EvalSpec, FixedConditions, StudyProtocol, TrainSpec
 from skmmer.model_selection._split import make_folds
@@ -110,6 +110,12 @@ def _keeps_unlabelled_rows(estimator) -> bool:
 def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
     """Per method: True when its unlabelled training rows are dropped before fit."""
     choices = unlabelled if isinstance(unlabelled, Mapping) else dict.fromkeys(estimators, unlabelled)
+    unknown = sorted(set(map(str, choices)) - set(estimators))
+    if unknown:
+        raise ValueError(
+            f"unlabelled names {unknown}, which are not methods of this study; the methods "
+            f"are {list(estimators)}."
+        )
     policy = {}
     for name, estimator in estimators.items():
         choice = choices.get(name, "auto")
@@ -122,7 +128,8 @@ def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
 
 def _as_float_array(X) -> tuple[np.ndarray, pd.Index | None]:
     columns = X.columns if hasattr(X, "columns") and hasattr(X, "iloc") else None
-    array = np.asarray(X, dtype=np.float64)
+    # pandas' NA reads as NaN, as in the estimators and skmmer.masking
+    array = np.asarray(X, dtype=np.float64) if columns is None else X.to_numpy(np.float64, na_value=np.nan)
     if array.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features); got {array.ndim}-D.")
     return array, columns
@@ -362,6 +369,15 @@ def run_study(
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X_array):
         raise ValueError(f"y must be 1-D with one label per row of X ({len(X_array)} rows).")
+    if _minus_one_looks_like_a_label(y):
+        warnings.warn(
+            f"{int(np.sum(y == -1))} rows have y == -1 and are treated as unlabelled (never "
+            "tested, trained on only by semi-supervised methods), but the other labels look like "
+            "sentiment scores or classes of -3..3, where -1 is a real label. If it is one, "
+            "recode the labels so that no real label is -1.",
+            UserWarning,
+            stacklevel=2,
+        )
     groups = None if groups is None else np.asarray(groups)
     names = None if columns is None else np.asarray(columns).astype(str)
     layout = resolve_modalities(modalities, X_array.shape[1], names)
