@@ -769,8 +769,8 @@ def test_run_study_checks_the_unlabelled_option(unlabelled, shown):
 @pytest.mark.parametrize(
     "X_shape, y_shape, match",
     [
-        ((12,), (12,), "X must be 2-D \\(n_samples, n_features\\); got 1-D"),
-        ((2, 6, 12), (2,), "X must be 2-D \\(n_samples, n_features\\); got 3-D"),
+        ((12,), (12,), "Expected a 2-D array of shape \\(n_samples, n_features\\), got 1-D"),
+        ((2, 6, 12), (2,), "Expected a 2-D array of shape \\(n_samples, n_features\\), got 3-D"),
         ((12, 12), (11,), r"y must be 1-D with one label per row of X \(12 rows\)"),
         ((12, 12), (12, 1), r"y must be 1-D with one label per row of X \(12 rows\)"),
     ],
@@ -900,3 +900,14 @@ def test_a_single_train_test_tuple_is_not_read_as_folds():
     ((train, test),) = make_folds([(np.arange(6), np.arange(6, 10))], X, y)
     assert train.tolist() == list(range(6)) and test.tolist() == [6, 7, 8, 9]
     assert len(FixedSplit([np.array([[0, 1], [2, 3]])]).folds) == 1  # a 2-row array is a pair
+
+
+def test_run_study_reads_pandas_na_as_a_missing_value():
+    X, y, groups = make_problem()
+    X[::4, :4] = np.nan  # block m0 missing in a quarter of the rows
+    frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(X.shape[1])]).astype("Float64")
+    assert frame.isna().to_numpy().sum() == np.isnan(X).sum()
+    kwargs = {"protocols": MissingRates([0.3]), "cv": 2, "groups": groups}
+    on_array = run_study(cheap_models(), X, y, SIZES, **kwargs)
+    on_nullable = run_study(cheap_models(), frame, y, SIZES, **kwargs)
+    pd.testing.assert_frame_equal(values_only(on_array), values_only(on_nullable))

@@ -15,6 +15,7 @@ from sklearn.model_selection._search import BaseSearchCV
 
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
+from skmmer.masking import _float_array_and_names
 from skmmer.metrics import _minus_one_looks_like_a_label, is_labelled, resolve_metrics
 from skmmer.model_selection._parallel import study_backend
 from skmmer.model_selection._protocols import EvalSpec, FixedConditions, StudyProtocol, TrainSpec
@@ -128,11 +129,7 @@ def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
 
 def _as_float_array(X) -> tuple[np.ndarray, pd.Index | None]:
     columns = X.columns if hasattr(X, "columns") and hasattr(X, "iloc") else None
-    # pandas' NA reads as NaN, as in the estimators and skmmer.masking
-    array = np.asarray(X, dtype=np.float64) if columns is None else X.to_numpy(np.float64, na_value=np.nan)
-    if array.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features); got {array.ndim}-D.")
-    return array, columns
+    return _float_array_and_names(X)[0], columns
 
 
 def _evaluations_by_training(
