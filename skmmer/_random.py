@@ -12,7 +12,10 @@ from sklearn.utils import check_random_state
 
 __all__ = ["seed_from_random_state", "make_generator", "seeded"]
 
-_MAX_SEED = 2**31 - 1
+#: Seeds drawn from a RandomState stay below 2**31 - 1 (what every backend accepts).
+_DRAWN_SEED_LIMIT = 2**31 - 1
+#: An int random_state is a seed as numpy reads one: 0 to 2**32 - 1.
+_LARGEST_SEED = 2**32 - 1
 #: torch's default generators are process-wide: fits in two threads would
 #: interleave their draws, so a seeded block runs in one thread at a time.
 _DEFAULT_GENERATORS_LOCK = threading.RLock()
@@ -21,12 +24,19 @@ _DEFAULT_GENERATORS_LOCK = threading.RLock()
 def seed_from_random_state(random_state) -> int:
     """An integer seed from an int, a ``RandomState`` or ``None``.
 
-    An int is used as is, so ``random_state=0`` means seed 0. A
-    ``RandomState`` (or ``None``, the global numpy one) is drawn from.
+    An int is used as is, so ``random_state=0`` means seed 0 and distinct
+    ints give distinct seeds; as in numpy, it must lie in 0 .. 2**32 - 1.
+    A ``RandomState`` (or ``None``, the global numpy one) is drawn from.
     """
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return int(random_state) % _MAX_SEED
-    return int(check_random_state(random_state).randint(_MAX_SEED))
+        seed = int(random_state)
+        if not 0 <= seed <= _LARGEST_SEED:
+            raise ValueError(
+                f"random_state must be an int between 0 and 2**32 - 1, a RandomState or None; "
+                f"got {seed}."
+            )
+        return seed
+    return int(check_random_state(random_state).randint(_DRAWN_SEED_LIMIT))
 
 
 def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

@@ -30,7 +30,7 @@ np.True_
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from math import comb
 from numbers import Real
 from typing import Literal
@@ -380,14 +380,26 @@ def simulate_missing(
 def _names_of(modalities) -> list[str]:
     if isinstance(modalities, ModalityLayout):
         return list(modalities.names)
-    if isinstance(modalities, (int, np.integer)):
-        return [f"m{i}" for i in range(int(modalities))]
-    if isinstance(modalities, Mapping):
-        return [str(k) for k in modalities]
-    items = list(modalities)
-    if all(isinstance(i, (int, np.integer)) for i in items):
-        return [f"m{i}" for i in range(len(items))]
-    return [str(i) for i in items]
+    if isinstance(modalities, (int, np.integer)) and not isinstance(modalities, bool):
+        names = [f"m{i}" for i in range(int(modalities))]
+    elif isinstance(modalities, Mapping):
+        names = [str(k) for k in modalities]
+    elif isinstance(modalities, (Sequence, np.ndarray)) and not isinstance(modalities, (str, bytes)):
+        items = list(modalities)
+        if all(isinstance(i, (int, np.integer)) for i in items):
+            names = [f"m{i}" for i in range(len(items))]
+        else:
+            names = [str(i) for i in items]
+    else:
+        raise TypeError(
+            "modalities must be a number of modalities, a list of names or block sizes, a dict "
+            f"or a fitted estimator's modalities_; got {modalities!r}."
+        )
+    if not names:
+        raise ValueError("modalities: give at least one modality.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"modalities: the names {names} repeat a name.")
+    return names
 
 
 def missing_conditions(modalities, *, include_full: bool = False) -> list[tuple[str, ...]]:

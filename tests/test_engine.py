@@ -9,7 +9,7 @@ import torch
 
 from skmmer import MaskedFusionClassifier
 from skmmer._engine import TrainingConfig, train_module
-from skmmer._random import make_generator
+from skmmer._random import make_generator, seed_from_random_state
 from skmmer.masking import simulate_missing
 
 SIZES = {"a": 4, "b": 3, "c": 5}
@@ -40,6 +40,20 @@ def test_random_state_repeatable_and_global_rng_untouched():
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert np.array_equal(np.random.get_state()[1], numpy_state[1])
     assert not np.array_equal(fast(random_state=1).fit(X, y).predict_proba(X), first)
+
+
+def test_distinct_int_seeds_stay_distinct_and_out_of_range_ones_are_errors():
+    # A modulo 2**31 - 1 once made random_state=0 and 2**31 - 1 the same fit.
+    assert seed_from_random_state(2**31 - 1) == 2**31 - 1
+    assert seed_from_random_state(2**32 - 1) == 2**32 - 1
+    assert seed_from_random_state(np.int64(7)) == 7
+    for bad in (-1, 2**32):
+        with pytest.raises(ValueError, match="between 0 and 2\\*\\*32 - 1"):
+            seed_from_random_state(bad)
+    X, y = make_data(n=120)
+    largest = fast(max_epochs=2, random_state=2**32 - 1).fit(X, y).predict_proba(X)
+    zero = fast(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    assert not np.array_equal(largest, zero)
 
 
 def test_history_and_stop_reason_without_early_stopping():

@@ -316,6 +316,21 @@ def test_missing_conditions_names_a_list_of_sizes_m0_m1():
     ]
 
 
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (None, TypeError, "number of modalities, a list of names"),
+        ("avl", TypeError, "got 'avl'"),  # a string is not a list of one-letter names
+        (True, TypeError, "got True"),
+        (0, ValueError, "at least one modality"),
+        (["a", "a"], ValueError, "repeat a name"),
+    ],
+)
+def test_missing_conditions_rejects_what_names_no_modalities(bad, error, message):
+    with pytest.raises(error, match=message):
+        missing_conditions(bad)
+
+
 def test_estimator_rate_setting_gives_a_rate_sampler_and_zero_gives_none():
     assert ModalityDropout.from_setting(0.0, 3) is None
     sampler = ModalityDropout.from_setting(0.5, 3)

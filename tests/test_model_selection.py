@@ -786,6 +786,22 @@ def test_protocol_names_must_be_unique():
         run_study({"m": NanPatternRecorder()}, X, y, SIZES, protocols=[MissingRates(), MissingRates()])
 
 
+@pytest.mark.parametrize(
+    "protocol, match",
+    [
+        (MissingRates([0.1, 0.3, 0.1]), r"test setting '0.1' of training setting 'observed' twice"),
+        (FixedConditions([("m0",), "m0"]), r"test setting 'm0' of training setting 'observed' twice"),
+        (LabelFractions([0.5, 0.5]), r"training settings \['labels=0.5'\] more than once"),
+    ],
+    ids=["rate", "condition", "fraction"],
+)
+def test_a_setting_listed_twice_is_an_error_not_two_folds_each(protocol, match):
+    # Scored twice, a setting's every fold would count twice in summarize.
+    X, y, _ = make_problem(n=12)
+    with pytest.raises(ValueError, match=match):
+        run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, protocols=protocol)
+
+
 # --------------------------------------------------------------------------- #
 # Reports
 # --------------------------------------------------------------------------- #

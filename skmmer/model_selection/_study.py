@@ -137,11 +137,28 @@ def _evaluations_by_training(
 ) -> dict[TrainSpec, dict[EvalSpec, list[tuple[str, str, str]]]]:
     """Group every protocol's settings by training data, so each is fitted once."""
     by_training: dict[TrainSpec, dict[EvalSpec, list[tuple[str, str, str]]]] = {}
+    seen: set[tuple[str, str, str]] = set()
     for protocol_name, protocol in protocols:
-        for plan in protocol.plan(layout):
+        plans = protocol.plan(layout)
+        train_labels = [plan.train_label for plan in plans]
+        repeated = sorted({label for label in train_labels if train_labels.count(label) > 1})
+        if repeated:
+            raise ValueError(
+                f"Protocol {protocol_name!r} lists the training settings {repeated} more than "
+                "once; remove the repeats."
+            )
+        for plan in plans:
             evaluations = by_training.setdefault(plan.train, {})
             for setting, spec in plan.tests:
-                evaluations.setdefault(spec, []).append((protocol_name, plan.train_label, setting))
+                cell = (protocol_name, plan.train_label, setting)
+                if cell in seen:
+                    # Scored twice, it would count every fold twice in summarize's n_folds and std.
+                    raise ValueError(
+                        f"Protocol {protocol_name!r} lists the test setting {setting!r} of training "
+                        f"setting {plan.train_label!r} twice; remove the repeat."
+                    )
+                seen.add(cell)
+                evaluations.setdefault(spec, []).append(cell)
     return by_training
 
 
