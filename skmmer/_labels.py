@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
-from skmmer.metrics import is_labelled
+from skmmer.metrics import UNLABELLED, is_labelled
 
 __all__ = ["check_no_missing_labels", "encode_semi_supervised_labels", "resolve_class_weight"]
 
@@ -81,9 +81,12 @@ def resolve_class_weight(class_weight, classes: np.ndarray, y_encoded: np.ndarra
     Raises
     ------
     ValueError
-        If the dict names a label that no labelled row has (a typo, or -1:
-        unlabelled rows carry no cross-entropy to weight), or if a weight is
-        negative, not finite, or every weight is 0.
+        If the dict names ``-1`` (unlabelled rows carry no cross-entropy to
+        weight), or names a label that no labelled row has while leaving a
+        labelled class out (a typo; as in scikit-learn, a dict that names
+        every labelled class may name others, such as a class absent from a
+        cross-validation fold), or if a weight is negative, not finite, or
+        every weight is 0.
     """
     n_classes = len(classes)
     if class_weight is None:
@@ -93,7 +96,10 @@ def resolve_class_weight(class_weight, classes: np.ndarray, y_encoded: np.ndarra
         return counts.sum() / (n_classes * counts)
     known = classes.tolist()
     unknown = [label for label in class_weight if label not in known]
-    if unknown:
+    every_class_named = all(label in class_weight for label in known)
+    # As in scikit-learn: a table that names every labelled class may name more (a class
+    # absent from this cross-validation fold); with a class left out, an extra key is a typo.
+    if UNLABELLED in unknown or (unknown and not every_class_named):
         raise ValueError(
             f"class_weight names {unknown}, which no labelled row of y has; the labelled classes "
             f"are {known}. Give weights for those labels only (unlabelled rows, y == -1, take "

@@ -115,6 +115,8 @@ def _spec_to_columns(
     """Column indices of one block given as indices, a slice, or column names."""
     if isinstance(spec, slice):
         cols = np.arange(n_features)[spec]
+    elif isinstance(spec, str):  # one column name, not a sequence of one-letter names
+        return _spec_to_columns(name, [spec], n_features, feature_names)
     else:
         values = np.asarray(list(spec) if not isinstance(spec, np.ndarray) else spec)
         if values.size == 0:
@@ -131,7 +133,9 @@ def _spec_to_columns(
             if feature_names is None:
                 raise ValueError(
                     f"modalities: block {name!r} is given by column names, which needs X to be a "
-                    "pandas DataFrame with those columns; give column indices for an array. In a "
+                    "pandas DataFrame with those columns, all of its column labels strings "
+                    "(scikit-learn keeps a DataFrame's column names only then); give column "
+                    "positions otherwise. In a "
                     "Pipeline, scikit-learn steps in front pass arrays on unless the pipeline is "
                     "told otherwise: pipeline.set_output(transform=\"pandas\")."
                 )

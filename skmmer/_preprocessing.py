@@ -19,12 +19,22 @@ from skmmer.masking import observed_matrix_from_layout
 __all__ = ["ModalityScaler", "observed_mean_and_scale"]
 
 
+#: Below this standard deviation a column counts as constant: the network works in float32,
+#: and dividing by a smaller scale could overflow it for values far from the training ones.
+SMALLEST_SCALE = 1e-12
+
+
 def observed_mean_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature mean and standard deviation of the observed (non-NaN) entries.
 
     The one rule for standardizing: a column with no observed value gets mean
     0, and a constant or never-observed column gets scale 1, so dividing by
-    the scale never gives NaN or inf.
+    the scale never gives NaN or inf. "Constant" means a variance within the
+    rounding error of computing it (relative to the column's magnitude, as
+    in scikit-learn's ``StandardScaler``, so a constant column in large
+    units maps to 0, not to its rounding noise) or a standard deviation
+    below ``SMALLEST_SCALE``; a column that varies that little is named in
+    a warning, since rescaling it would keep its variation.
     """
     observed_counts = (~np.isnan(X)).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -32,9 +42,19 @@ def observed_mean_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean = np.where(observed_counts > 0, total / np.maximum(observed_counts, 1), 0.0)
         centred = np.where(np.isnan(X), 0.0, X - mean)
         var = (centred**2).sum(axis=0) / np.maximum(observed_counts, 1)
+    eps = np.finfo(np.float64).eps
+    rounding_only = var <= observed_counts * eps * var + (observed_counts * mean * eps) ** 2
     scale = np.sqrt(var)
-    scale[~(scale > 1e-12)] = 1.0
-    return mean, scale
+    too_small = ~rounding_only & (scale < SMALLEST_SCALE)
+    if too_small.any():
+        warnings.warn(
+            f"Columns {np.flatnonzero(too_small)[:10].tolist()} of X vary by less than "
+            f"{SMALLEST_SCALE:g} (standard deviation), so they are treated as constant. If that "
+            "variation is signal, multiply those columns by a large factor before fitting.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return mean, np.where(rounding_only | too_small, 1.0, scale)
 
 
 @dataclass
@@ -61,11 +81,19 @@ class ModalityScaler:
         """Columns of X in block order (blocks contiguous, in modality order)."""
         return np.concatenate(self.layout.columns)
 
-    def fit(self, X: np.ndarray, feature_names=None) -> ModalityScaler:
+    def fit(self, X: np.ndarray, feature_names=None, trained_rows=None) -> ModalityScaler:
+        """Statistics from every row of ``X``; ``seen`` from the rows the network trains on.
+
+        ``trained_rows`` (a boolean mask) are those rows when the estimator
+        trains on some of them only (the labelled ones): a column observed
+        only in the others has nothing learned about it, like one never
+        observed at all.
+        """
         self.mean, self.scale = observed_mean_and_scale(X)
-        self.seen = (~np.isnan(X)).any(axis=0)
+        trained = X if trained_rows is None else X[trained_rows]
+        self.seen = (~np.isnan(trained)).any(axis=0)
         if not self.seen.all():
-            warn_unseen(self.layout, self.seen, feature_names)
+            warn_unseen(self.layout, self.seen, feature_names, labelled_only=trained_rows is not None)
         return self
 
     def known_entries(self, X: np.ndarray) -> np.ndarray:
@@ -102,12 +130,18 @@ class ModalityScaler:
         return out
 
 
-def warn_unseen(layout: ModalityLayout, seen: np.ndarray, feature_names=None) -> None:
+def warn_unseen(
+    layout: ModalityLayout, seen: np.ndarray, feature_names=None, *, labelled_only: bool = False
+) -> None:
     """Warn about modalities and columns that are NaN in every training row."""
+    where = (
+        "labelled training row (this estimator does not train on unlabelled rows)"
+        if labelled_only else "training row"
+    )
     unseen_modalities = [name for name, cols in zip(layout.names, layout.columns) if not seen[cols].any()]
     if unseen_modalities:
         warnings.warn(
-            f"Modalities {unseen_modalities} are missing in every training row, so the model "
+            f"Modalities {unseen_modalities} are missing in every {where}, so the model "
             "learns nothing about them: predict, transform and impute treat them as missing "
             "even in rows that have them. Fit on rows where they are observed, or leave them "
             "out of `modalities` and X.",
@@ -126,7 +160,7 @@ def warn_unseen(layout: ModalityLayout, seen: np.ndarray, feature_names=None) ->
             for name, cols in partly
         )
         warnings.warn(
-            f"These columns are NaN in every training row: {described}. The model learns "
+            f"These columns are NaN in every {where}: {described}. The model learns "
             "nothing about them, so they are treated as missing features wherever they are "
             "given later (an imputation of them is 0).",
             UserWarning,

@@ -22,15 +22,20 @@ CPU-loadable pickling. A method subclasses :class:`MultimodalClassifierBase`
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import io
 import warnings
+from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -49,7 +54,7 @@ from skmmer._labels import (
 from skmmer._layout import ModalityLayout, check_no_inf, resolve_modalities
 from skmmer._preprocessing import ModalityScaler
 from skmmer._random import make_generator, seed_from_random_state, seeded
-from skmmer.metrics import is_labelled
+from skmmer.metrics import _labelled_part
 
 __all__ = ["TorchEstimatorBase", "MultimodalClassifierBase", "resolve_device"]
 
@@ -192,24 +197,49 @@ class TorchEstimatorBase(BaseEstimator):
         random fraction of all rows is held out.
         """
         if y_encoded is None or not (y_encoded >= 0).any():
-            n_val = max(1, round(self.validation_fraction * n_rows))
+            n_val = self._n_validation_rows(n_rows, "")
             return np.sort(rng.permutation(n_rows)[:n_val])
         labelled = np.flatnonzero(y_encoded >= 0)
         labels = y_encoded[labelled]
         n_classes = len(np.unique(labels))
-        n_val = max(1, round(self.validation_fraction * len(labelled)))
+        n_val = self._n_validation_rows(len(labelled), "labelled ")
         counts = np.bincount(labels)
         if counts[counts > 0].min() >= 2 and n_classes <= n_val <= len(labelled) - n_classes:
             splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_val, random_state=rng)
             _, val = next(splitter.split(labelled, labels))
         else:
             val = rng.permutation(len(labelled))[:n_val]
+            self._warn_classes_left_out_of_training(np.delete(labels, val), labels)
         return np.sort(labelled[val])
+
+    def _n_validation_rows(self, n_candidates: int, kind: str) -> int:
+        n_val = max(1, round(self.validation_fraction * n_candidates))
+        if n_val >= n_candidates:
+            raise ValueError(
+                f"{type(self).__name__}: early stopping would hold out {n_val} of the "
+                f"{n_candidates} {kind}rows (validation_fraction={self.validation_fraction}), "
+                "leaving none to train on. Lower validation_fraction or pass early_stopping=False."
+            )
+        return n_val
+
+    def _warn_classes_left_out_of_training(self, trained: np.ndarray, labels: np.ndarray) -> None:
+        lost = np.setdiff1d(labels, trained)
+        if lost.size:
+            warnings.warn(
+                f"{type(self).__name__}: early stopping holds out every labelled row of the "
+                f"classes {self.classes_[lost].tolist()}, so the network never trains on them. "
+                "Pass early_stopping=False (or 'auto') or label more rows of those classes.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _start_fit(self, n_rows: int, y_encoded: np.ndarray | None) -> None:
         """Resolve device and seed, and choose the validation rows, for this fit."""
         self.device_ = resolve_device(self.device)
         self._seed = seed_from_random_state(self.random_state)
+        # set_params after fit changes the next fit, not the fitted model: what it was
+        # built from is kept to rebuild it from a pickle and to read at inference.
+        self._params_at_fit = copy.deepcopy(self.get_params(deep=False))
         self.history_ = []
         self.early_stopping_ = self._use_early_stopping(n_rows, y_encoded)
         if self.early_stopping_:
@@ -228,6 +258,24 @@ class TorchEstimatorBase(BaseEstimator):
                 )
         else:
             self._valid_rows = None
+
+    def _fitted_param(self, name: str):
+        """The value parameter ``name`` had at fit (its current value before any fit)."""
+        return self.__dict__.get("_params_at_fit", {}).get(name, getattr(self, name))
+
+    @contextlib.contextmanager
+    def _parameters_of_the_fit(self) -> Iterator[None]:
+        """Inside the block the parameters are those of the fit (e.g. to rebuild its module)."""
+        fitted = self.__dict__.get("_params_at_fit")
+        if not fitted:
+            yield
+            return
+        current = {name: self.__dict__[name] for name in fitted if name in self.__dict__}
+        self.__dict__.update(fitted)
+        try:
+            yield
+        finally:
+            self.__dict__.update(current)
 
     def _train(
         self,
@@ -327,7 +375,8 @@ class TorchEstimatorBase(BaseEstimator):
             if device.type == "cuda" and not torch.cuda.is_available():
                 device = torch.device("cpu")
             self.device_ = device
-            module = self._build_module()
+            with self._parameters_of_the_fit():
+                module = self._build_module()
             weights = torch.load(io.BytesIO(serialized.payload), map_location="cpu", weights_only=True)
             module.load_state_dict(weights)
             self.module_ = module.to(device).eval()
@@ -391,7 +440,10 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         # argmin_q sum_k w_k pi_k (-log q_k) is q proportional to w * pi.
         prior = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) * self.class_weight_
         self.class_prior_ = prior / prior.sum()
-        self.scaler_ = ModalityScaler(self._layout).fit(X, getattr(self, "feature_names_in_", None))
+        self.scaler_ = ModalityScaler(self._layout).fit(
+            X, getattr(self, "feature_names_in_", None),
+            trained_rows=None if self._uses_unlabelled_rows or labelled.all() else labelled,
+        )
         values, observed = self.scaler_.transform(X)
         if not self._uses_unlabelled_rows:
             values, observed, y_encoded = values[labelled], observed[labelled], y_encoded[labelled]
@@ -450,13 +502,16 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy on the labelled rows (``y != -1``); unlabelled rows are ignored."""
-        labelled = is_labelled(y)
+        check_is_fitted(self, "module_")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y, sample_weight)
+        labelled, y_labelled = _labelled_part(y)
         if not labelled.any():
             raise ValueError("score needs labelled rows; every label in y is -1.")
         X_rows = X.iloc[labelled] if hasattr(X, "iloc") else np.asarray(X)[labelled]
-        y_rows = np.asarray(y)[labelled]
         weights = None if sample_weight is None else np.asarray(sample_weight)[labelled]
-        return super().score(X_rows, y_rows.astype(self.classes_.dtype, copy=False), weights)
+        # Labels compared as given: a cast to classes_' dtype would cut "cats" to "cat" and 0.5 to 0.
+        return float(accuracy_score(y_labelled, self.predict(X_rows), sample_weight=weights))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the ``transform`` output columns."""

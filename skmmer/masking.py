@@ -208,15 +208,24 @@ class ModalityDropout:
         Target missing rate for ``scheme="rate"``, in ``[0, (M - 1) / M]``.
     device : torch.device or str, default="cpu"
         Where the masks are drawn.
+    complete_rows_only : bool, default=False
+        With ``scheme="rate"``, drop modalities from complete rows only and
+        leave a row that already misses one as it is (the subset schemes
+        always do), for methods whose simulated patterns need the full row
+        as their target.
     """
 
-    def __init__(self, n_modalities: int, scheme: Scheme = "rate", rate: float = 0.0, device="cpu"):
+    def __init__(
+        self, n_modalities: int, scheme: Scheme = "rate", rate: float = 0.0, device="cpu",
+        complete_rows_only: bool = False,
+    ):
         if scheme not in ("rate", *SUBSET_SCHEMES):
             raise ValueError(f"scheme must be one of {('rate', *SUBSET_SCHEMES)}; got {scheme!r}.")
         self.n_modalities = int(n_modalities)
         self.scheme = scheme
         self.rate = float(rate)
         self.device = torch.device(device)
+        self.complete_rows_only = bool(complete_rows_only)
         if scheme == "rate":
             _check_rate(self.rate, self.n_modalities)
             p = _drop_probability_for_rate(self.rate, self.n_modalities)
@@ -231,7 +240,9 @@ class ModalityDropout:
             self._bit_shifts = torch.arange(self.n_modalities, device=self.device)
 
     @classmethod
-    def from_setting(cls, setting, n_modalities: int, device="cpu") -> ModalityDropout | None:
+    def from_setting(
+        cls, setting, n_modalities: int, device="cpu", *, complete_rows_only: bool = False
+    ) -> ModalityDropout | None:
         """The sampler for an estimator's ``modality_dropout`` parameter.
 
         A float is a missing rate (``scheme="rate"``; 0 means no dropout and
@@ -244,7 +255,10 @@ class ModalityDropout:
             return cls(n_modalities, scheme=setting, device=device)
         if float(setting) == 0.0:
             return None
-        return cls(n_modalities, scheme="rate", rate=float(setting), device=device)
+        return cls(
+            n_modalities, scheme="rate", rate=float(setting), device=device,
+            complete_rows_only=complete_rows_only,
+        )
 
     def __call__(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Keep mask (bool, same shape as ``observed``), a subset of ``observed``."""
@@ -260,7 +274,10 @@ class ModalityDropout:
             return observed.clone()
         pmf = self._pmf_by_observed[observed.sum(dim=1)]
         n_drop = torch.multinomial(pmf, 1, generator=generator).squeeze(1)
-        return observed & (_random_ranks(observed, generator) >= n_drop.unsqueeze(1))
+        keep = observed & (_random_ranks(observed, generator) >= n_drop.unsqueeze(1))
+        if self.complete_rows_only:
+            return torch.where(observed.all(dim=1, keepdim=True), keep, observed)
+        return keep
 
     def _draw_subsets(self, observed: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, n_modalities = observed.shape

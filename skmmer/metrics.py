@@ -74,15 +74,24 @@ def is_labelled(y) -> np.ndarray:
     if y.dtype.kind == "b":
         return np.ones(y.shape, dtype=bool)
     if y.dtype.kind == "O":
-        return np.array([not _is_minus_one(v) for v in y.ravel()], dtype=bool).reshape(y.shape)
-    if y.dtype.kind in "US" and np.any(y.astype(str) == "-1"):
+        values = y.ravel()
+        if any(isinstance(v, str) and v.strip() == "-1" for v in values):
+            _raise_string_minus_one()  # a pandas string column (read from a CSV, say) lands here
+        return np.array([not _is_minus_one(v) for v in values], dtype=bool).reshape(y.shape)
+    if y.dtype.kind in "US" and np.any(np.char.strip(y.astype(str)) == "-1"):
         # ["a", "b", -1] becomes the strings "a", "b", "-1": the marker is lost, not read.
-        raise ValueError(
-            "y is an array of strings that contains '-1'. To mark unlabelled rows with string "
-            "labels, use an object array holding the integer -1 for those rows "
-            "(np.array([..., -1, ...], dtype=object)); the string '-1' is not read as unlabelled."
-        )
+        _raise_string_minus_one()
     return np.ones(y.shape, dtype=bool)
+
+
+def _raise_string_minus_one() -> None:
+    raise ValueError(
+        "y holds the string '-1' among string labels. Only the number -1 marks an unlabelled "
+        "row; the string is ambiguous (it could be a class named '-1'), so it is refused rather "
+        "than guessed. Put the integer -1 in an object array for those rows: "
+        "np.array([..., -1, ...], dtype=object), or from a pandas column of strings "
+        "y.astype(object).mask(y == '-1', -1)."
+    )
 
 
 def _is_minus_one(value) -> bool:
@@ -102,12 +111,10 @@ class _LabelledScorer:
         self.scorer = scorer
 
     def __call__(self, estimator, X, y_true, **kwargs):
-        labelled = np.flatnonzero(is_labelled(y_true))
+        rows, y_kept = _labelled_part(y_true)
+        labelled = np.flatnonzero(rows)
         if labelled.size == 0:
             return np.nan
-        y_kept = np.asarray(y_true)[labelled]
-        if y_kept.dtype == object:
-            y_kept = _tidy_object_labels(y_kept)
         for key in ("sample_weight",):
             if key in kwargs and kwargs[key] is not None:
                 kwargs[key] = np.asarray(kwargs[key])[labelled]
@@ -122,6 +129,19 @@ def _tidy_object_labels(y: np.ndarray) -> np.ndarray:
     if all(isinstance(v, (int, np.integer)) for v in y):
         return y.astype(np.int64)
     return y
+
+
+def _labelled_part(y) -> tuple[np.ndarray, np.ndarray]:
+    """``(mask of the labelled rows, their labels)``, ready for scikit-learn's metrics.
+
+    Object labels that were mixed with the integer ``-1`` become integers
+    again when every remaining one is an integer (scikit-learn reads an
+    object array of ints as an unknown target type).
+    """
+    y = np.asarray(y)
+    rows = is_labelled(y)
+    kept = y[rows]
+    return rows, _tidy_object_labels(kept) if kept.dtype == object else kept
 
 
 def labelled_scorer(scoring: str | Callable = "accuracy") -> Callable:
@@ -161,10 +181,10 @@ def _labelled_rows(y_true, y_pred, sample_weight=None, *, ignore_unlabelled: boo
             f"y_true and y_pred must be 1-D and of the same length; got shapes {y_true.shape} "
             f"and {y_pred.shape}."
         )
-    rows = is_labelled(y_true) if ignore_unlabelled else np.ones(y_true.shape, dtype=bool)
-    y_kept = y_true[rows]
-    if y_kept.dtype == object:
-        y_kept = _tidy_object_labels(y_kept)
+    if ignore_unlabelled:
+        rows, y_kept = _labelled_part(y_true)
+    else:
+        rows, y_kept = np.ones(y_true.shape, dtype=bool), y_true
     if sample_weight is not None:
         check_consistent_length(y_true, sample_weight)
     weight = None if sample_weight is None else np.asarray(sample_weight)[rows]

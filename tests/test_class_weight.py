@@ -69,6 +69,18 @@ def test_resolve_dict_keeps_one_for_classes_it_does_not_name():
     np.testing.assert_array_equal(weights, [1.0, 3.0, 1.0])
 
 
+def test_a_dict_naming_every_class_may_name_one_absent_from_a_fold():
+    # As in scikit-learn: a weight table for the whole label set works in a fold
+    # that lacks a rare class; cross-validation once failed on that fold.
+    classes = np.array([0, 1])
+    weights = resolve_class_weight({0: 1.0, 1: 3.0, 2: 5.0}, classes, np.array([0, 1, 1]))
+    np.testing.assert_array_equal(weights, [1.0, 3.0])
+    with pytest.raises(ValueError, match=r"class_weight names \[2\]"):
+        resolve_class_weight({1: 3.0, 2: 5.0}, classes, np.array([0, 1, 1]))  # 0 left out: a typo?
+    with pytest.raises(ValueError, match="take no weight"):
+        resolve_class_weight({0: 1.0, 1: 3.0, -1: 0.5}, classes, np.array([0, 1, 1]))
+
+
 @pytest.mark.parametrize(
     "class_weight, match",
     [
@@ -103,11 +115,11 @@ def test_weighted_cross_entropy_is_the_class_weighted_mean_over_labelled_rows():
     labelled = y >= 0
     per_row = F.cross_entropy(logits[labelled], y[labelled], reduction="none")
     expected = (per_row * w[y[labelled]]).sum() / w[y[labelled]].sum()
-    torch.testing.assert_close(masked_cross_entropy(logits, y, w), expected)
+    torch.testing.assert_close(masked_cross_entropy(logits, y, w, keep=None), expected)
     # Only the ratios matter, and uniform weights are the plain mean.
-    torch.testing.assert_close(masked_cross_entropy(logits, y, 10 * w), expected)
-    torch.testing.assert_close(masked_cross_entropy(logits, y, torch.ones(3)), per_row.mean())
-    assert masked_cross_entropy(logits, torch.full((7,), -1), w).item() == 0.0
+    torch.testing.assert_close(masked_cross_entropy(logits, y, 10 * w, keep=None), expected)
+    torch.testing.assert_close(masked_cross_entropy(logits, y, torch.ones(3), keep=None), per_row.mean())
+    assert masked_cross_entropy(logits, torch.full((7,), -1), w, keep=None).item() == 0.0
 
 
 def test_weighted_per_modality_cross_entropy_skips_missing_modalities_and_unlabelled_rows():
@@ -162,9 +174,10 @@ def test_every_cross_entropy_term_gets_the_class_weights(name, monkeypatch):
     """Each stage's loss and each early-stopping monitor passes the weights on."""
     received = []
 
-    def spy(logits, y, class_weight=None):
+    def spy(logits, y, class_weight=None, *, keep):
+        assert keep is not None and keep.shape[0] == len(y), "rows with no input must be ignored"
         received.append(class_weight)
-        return masked_cross_entropy(logits, y, class_weight)
+        return masked_cross_entropy(logits, y, class_weight, keep=keep)
 
     def per_modality_spy(logits, y, weights, class_weight=None):
         received.append(class_weight)

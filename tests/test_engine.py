@@ -9,6 +9,7 @@ import torch
 
 from skmmer import MaskedFusionClassifier
 from skmmer._engine import TrainingConfig, train_module
+from skmmer._preprocessing import observed_mean_and_scale
 from skmmer._random import make_generator, seed_from_random_state
 from skmmer.masking import simulate_missing
 
@@ -222,3 +223,61 @@ def test_unlabelled_rows_do_not_change_a_supervised_fit():
     only_labelled = fast().fit(X[labelled], y[labelled])
     assert with_unlabelled.classes_.tolist() == [0, 1, 2]
     assert with_unlabelled.n_epochs_ == only_labelled.n_epochs_
+
+
+def test_a_validation_split_that_leaves_nothing_to_train_on_is_an_error():
+    # It used to train on an empty set and blame the learning rate for the NaN loss.
+    X, y = make_data(n=10)
+    with pytest.raises(ValueError, match="hold out 10 of the 10 labelled rows.*leaving none to train on"):
+        fast(early_stopping=True, validation_fraction=0.95).fit(X, y)
+    y_semi = np.full(100, -1)
+    X_semi, y_full = make_data(n=100)
+    y_semi[:10] = y_full[:10]
+    with pytest.raises(ValueError, match="10 of the 10 labelled rows"):
+        fast(early_stopping=True, validation_fraction=0.95).fit(X_semi, y_semi)
+
+
+def test_a_validation_split_that_takes_a_class_away_warns():
+    X, y_full = make_data(n=60)
+    y = np.full(60, -1)
+    for label in range(3):  # one labelled row per class: validation must take a class away
+        y[np.flatnonzero(y_full == label)[0]] = label
+    clf = fast(max_epochs=2, early_stopping=True, validation_fraction=0.5)  # 2 of the 3 rows
+    with pytest.warns(UserWarning, match=r"holds out every labelled row of the classes \[\d, \d\]"):
+        clf.fit(X, y)
+
+
+def test_a_modality_seen_only_in_unlabelled_rows_is_unseen_when_they_do_not_train():
+    # MaskedFusionClassifier drops unlabelled rows: block c, observed only there, would
+    # feed an encoder that never trained (its random initial weights) into predictions.
+    X, y = make_data(n=200)
+    y = y.copy()
+    y[100:] = -1
+    X[:100, 7:] = np.nan
+    with pytest.warns(UserWarning, match=r"\['c'\] are missing in every labelled training row"):
+        clf = fast(max_epochs=3).fit(X, y)
+    blanked = X.copy()
+    blanked[:, 7:] = np.nan
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(blanked))
+
+
+def test_standardization_does_not_depend_on_the_units_of_a_column():
+    X, y = make_data(n=150)
+    reference = fast(max_epochs=3).fit(X, y).predict_proba(X)
+    in_small_units = X * 1e-9
+    np.testing.assert_allclose(
+        fast(max_epochs=3).fit(in_small_units, y).predict_proba(in_small_units), reference, atol=1e-5
+    )
+    # Rounding noise of the mean of a constant column in large units is not a spread
+    # (an absolute cut-off standardized it to +1 or -1).
+    constant_in_large_units = np.full((50, 1), 1000000.1)
+    mean, scale = observed_mean_and_scale(constant_in_large_units)
+    assert scale[0] == 1.0
+    assert np.abs((constant_in_large_units - mean) / scale).max() < 1e-6
+
+
+def test_a_column_that_varies_too_little_to_standardize_is_named_in_a_warning():
+    X, y = make_data(n=150)
+    X[:, 2] *= 1e-14
+    with pytest.warns(UserWarning, match=r"Columns \[2\] of X vary by less than 1e-12"):
+        fast(max_epochs=1).fit(X, y)

@@ -26,7 +26,7 @@ def test_string_labels_fully_labelled():
 
 
 def test_string_minus_one_is_refused():
-    with pytest.raises(ValueError, match="use an object array holding the integer -1"):
+    with pytest.raises(ValueError, match="Put the integer -1 in an object array"):
         encode_semi_supervised_labels(np.array(["a", "-1", "b"]))
 
 

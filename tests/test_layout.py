@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skmmer import MaskedFusionClassifier
 from skmmer._layout import resolve_modalities
 
 
@@ -34,6 +35,20 @@ def test_dict_of_column_names():
     names = np.array(["x1", "x2", "t1"], dtype=object)
     layout = resolve_modalities({"text": ["t1"], "x": ["x1", "x2"]}, 3, names)
     assert cols(layout) == {"text": [2], "x": [0, 1]}
+
+
+def test_a_single_column_name_is_one_column_not_its_letters():
+    names = np.array(["f0", "f", "0"], dtype=object)
+    layout = resolve_modalities({"a": "f0", "b": ["f", "0"]}, 3, names)
+    assert cols(layout) == {"a": [0], "b": [1, 2]}
+
+
+def test_integers_are_positions_even_when_dataframe_labels_are_integers():
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(30, 4)), columns=[3, 2, 1, 0])
+    fitted = MaskedFusionClassifier({"a": [0, 1], "b": [2, 3]}, max_epochs=1).fit(X, np.arange(30) % 2)
+    assert {k: v.tolist() for k, v in fitted.modalities_.items()} == {"a": [0, 1], "b": [2, 3]}
+    with pytest.raises(ValueError, match="all of its column labels strings"):
+        MaskedFusionClassifier({"a": ["0", "1"], "b": ["2", "3"]}, max_epochs=1).fit(X, np.arange(30) % 2)
 
 
 @pytest.mark.parametrize(
@@ -111,8 +126,6 @@ def test_estimator_sets_fitted_layout_from_dataframe_names():
     ],
 )
 def test_estimator_fit_reports_a_bad_dataframe_modalities_dict(modalities, match):
-    from skmmer import MaskedFusionClassifier
-
     X = pd.DataFrame(np.zeros((6, 3)), columns=["a1", "b1", "a2"])
     with pytest.raises(ValueError, match=match):
         MaskedFusionClassifier(modalities=modalities, max_epochs=1).fit(X, np.arange(6) % 2)

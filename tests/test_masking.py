@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from skmmer import ImaginationClassifier, InvariantImagination, NoiseRobustClassifier
 from skmmer._random import make_generator
 from skmmer.masking import (
     ModalityDropout,
@@ -114,6 +115,42 @@ def test_subset_schemes_keep_natural_patterns(scheme):
     keeps = [sample_modality_mask(observed, scheme=scheme, random_state=s) for s in range(20)]
     assert all(k[0].tolist() == [True, False, True] for k in keeps)
     assert all(0 < k[1].sum() < 3 for k in keeps)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 5), st.floats(0.05, 1), st.integers(0, 1000))
+def test_rate_on_complete_rows_only_keeps_natural_patterns(n_modalities, fraction, seed):
+    rng = np.random.RandomState(seed)
+    observed = rng.rand(400, n_modalities) < 0.8
+    observed[:200] = True
+    sampler = ModalityDropout(
+        n_modalities, rate=fraction * max_missing_rate(n_modalities), complete_rows_only=True
+    )
+    keep = sampler(torch.as_tensor(observed), torch.Generator().manual_seed(seed)).numpy()
+    complete = observed.all(axis=1)
+    np.testing.assert_array_equal(keep[~complete], observed[~complete])
+    assert keep[complete].any(axis=1).all() and not keep[complete].all(axis=1).all()
+    # Without the flag the same rate drops modalities of incomplete rows too (the default).
+    anywhere = ModalityDropout(n_modalities, rate=max_missing_rate(n_modalities))
+    dropped = anywhere(torch.as_tensor(observed), torch.Generator().manual_seed(seed)).numpy()
+    has_two = ~complete & (observed.sum(axis=1) >= 2)
+    assert (dropped[has_two] != observed[has_two]).any() or not has_two.any()
+
+
+def test_imagination_and_nmer_leave_naturally_incomplete_rows_as_they_are(monkeypatch):
+    asked = []
+    original = ModalityDropout.from_setting.__func__
+
+    def spy(cls, setting, n_modalities, device="cpu", **kwargs):
+        asked.append(kwargs.get("complete_rows_only", False))
+        return original(cls, setting, n_modalities, device, **kwargs)
+
+    monkeypatch.setattr(ModalityDropout, "from_setting", classmethod(spy))
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 9)), np.arange(60) % 2
+    for cls in (InvariantImagination, ImaginationClassifier, NoiseRobustClassifier):
+        cls(modalities=[3, 3, 3], modality_dropout=0.3, max_epochs=1).fit(X, y)
+    assert asked == [True, True, True]
 
 
 def test_balanced_subsets_is_mmin_scheme_for_three_modalities():

@@ -141,9 +141,26 @@ def test_integer_sentiment_class_minus_one_is_skipped_only_with_a_warning():
 def test_a_string_minus_one_is_an_error_not_a_label():
     """["a", "b", -1] becomes the strings "a", "b", "-1": the marker is lost, so say so."""
     for metric in (weighted_accuracy, unweighted_accuracy, macro_f1):
-        with pytest.raises(ValueError, match="array of strings that contains '-1'.*dtype=object"):
+        with pytest.raises(ValueError, match="string '-1' among string labels.*dtype=object"):
             metric(["a", "b", -1], ["a", "b", "a"])
     assert weighted_accuracy(np.array(["a", "b", -1], dtype=object), ["a", "b", "a"]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array(["a", "b", "-1"], dtype=object),
+        pd.Series(["a", "b", "-1"], dtype="string"),  # a label column read from a CSV file
+        pd.Series(["a", "b", "-1"], dtype=object),
+    ],
+    ids=["object", "pandas-string", "pandas-object"],
+)
+def test_a_string_minus_one_in_object_or_pandas_labels_is_an_error(y):
+    # An object array went element by element and counted "-1" as a class.
+    with pytest.raises(ValueError, match=r"y.astype\(object\).mask\(y == '-1', -1\)"):
+        is_labelled(y)
+    fixed = y.astype(object).mask(y == "-1", -1) if hasattr(y, "mask") else np.where(y == "-1", -1, y)
+    assert is_labelled(fixed).tolist() == [True, True, False]
 
 
 def test_sample_weight_of_another_length_is_an_error():

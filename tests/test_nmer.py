@@ -1,10 +1,12 @@
 """NoiseRobustClassifier (NMER): noise scheduler, CVAE, estimator behaviour."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from _views import MODALITIES, shared_latent_views
 
+from skmmer._layout import resolve_modalities
 from skmmer.masking import apply_condition
 from skmmer.noise import NoiseRobustClassifier, add_modality_noise
 from skmmer.noise._nmer_network import (
@@ -241,3 +243,18 @@ def test_add_modality_noise():
         add_modality_noise(X, MODALITIES, ["nope"], t=10)
     with pytest.raises(ValueError, match="t must"):
         add_modality_noise(X, MODALITIES, ["a"], t=101)
+
+
+def test_add_modality_noise_reads_dataframes_like_the_estimators():
+    # Column names in modalities raised "needs a DataFrame" for a DataFrame; inf passed silently.
+    X, _ = shared_latent_views()
+    names = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=names)
+    by_name = {m: [names[c] for c in cols] for m, cols in resolve_modalities(MODALITIES, X.shape[1]).as_dict().items()}
+    np.testing.assert_array_equal(
+        add_modality_noise(frame, by_name, ["b"], t=50, random_state=0),
+        add_modality_noise(X, MODALITIES, ["b"], t=50, random_state=0),
+    )
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity in column 0"):
+        add_modality_noise(X, MODALITIES, ["b"], t=50)

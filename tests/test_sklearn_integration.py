@@ -2,7 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,9 +27,8 @@ def make_data(n=240, seed=0):
 
 
 def fast(**kw):
-    return MaskedFusionClassifier(
-        modalities=SIZES, max_epochs=40, hidden_dim=16, embed_dim=8, random_state=0, **kw
-    )
+    params = dict(modalities=SIZES, max_epochs=40, hidden_dim=16, embed_dim=8, random_state=0)
+    return MaskedFusionClassifier(**{**params, **kw})
 
 
 def test_score_ignores_unlabelled_rows():
@@ -36,6 +37,34 @@ def test_score_ignores_unlabelled_rows():
     labelled = y_semi >= 0
     expected = np.mean(clf.predict(X[labelled]) == y_semi[labelled])
     assert clf.score(X, y_semi) == expected
+
+
+def test_score_compares_labels_as_given():
+    # score once cast y to classes_' dtype: "cats" became "cat" and every wrong label counted right.
+    X, y, _ = make_data()
+    names = np.array(["cat", "dog"])
+    clf = fast(max_epochs=5).fit(X, names[y])
+    assert clf.score(X, np.char.add(clf.predict(X).astype(str), "s")) == 0.0
+    as_object = clf.predict(X).astype(object)
+    as_object[:10] = -1
+    assert clf.score(X, as_object) == 1.0
+    numeric = fast(max_epochs=5).fit(X, y)
+    assert numeric.score(X, numeric.predict(X).astype(float)) == 1.0
+    with pytest.raises(ValueError, match="continuous"):
+        numeric.score(X, numeric.predict(X) + 0.5)
+
+
+def test_score_checks_its_arguments_like_scikit_learn():
+    X, y, _ = make_data()
+    with pytest.raises(NotFittedError):
+        fast().score(X, y)
+    clf = fast(max_epochs=5).fit(X, y)
+    with pytest.warns(DataConversionWarning):
+        assert clf.score(X, y.reshape(-1, 1)) == clf.score(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.score(X, y[:-1])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.score(X, y, sample_weight=np.ones(3))
 
 
 def test_standard_scaler_in_front_keeps_missing_blocks():

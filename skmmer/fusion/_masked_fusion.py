@@ -214,7 +214,7 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         if module.training and self._dropout_sampler is not None:
             keep = self._dropout_sampler(keep, generator)
         logits = module(batch["x"], keep)
-        return {"cross_entropy": masked_cross_entropy(logits, batch["y"], self._loss_class_weight)}
+        return {"cross_entropy": masked_cross_entropy(logits, batch["y"], self._loss_class_weight, keep=keep)}
 
     def _predict_logits(self, module, batch) -> torch.Tensor:
         return module(batch["x"], batch["observed"])

@@ -68,7 +68,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         How the classifier handles a missing modality (see above and Notes).
     n_samples : int, default=10
         Posterior draws of ``z`` per modality and class when generating
-        missing views (at prediction, :meth:`transform` and :meth:`impute`).
+        missing views (at prediction, :meth:`transform` and :meth:`impute`
+        only: ``set_params`` changes it on a fitted model without refitting).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy of the labelled rows:
         ``{label: weight}`` (a class it does not name keeps 1) or
@@ -305,7 +306,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     def _inference_noise(self) -> torch.Tensor:
         """The ``n_samples`` standard-normal draws shared by all rows (fixed per fit)."""
         generator = make_generator(self._seed + 1, "cpu")
-        noise = torch.randn((self.n_samples, self.latent_dim), generator=generator)
+        noise = torch.randn((self.n_samples, self._fitted_param("latent_dim")), generator=generator)
         return noise.to(self.device_)
 
     def _infer(self, module, batch, key: str) -> torch.Tensor:

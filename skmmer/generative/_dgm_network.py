@@ -284,7 +284,7 @@ class MultiViewDGMNetwork(nn.Module):
         return {
             "neg_elbo_labelled": -labelled_bound.sum() * scale,
             "neg_elbo_unlabelled": -unlabelled_bound.sum() * scale,
-            "cross_entropy": masked_cross_entropy(log_proba, torch.where(labelled, y, -1), class_weight),
+            "cross_entropy": masked_cross_entropy(log_proba, y, class_weight, keep=observed),
         }
 
     # ------------------------------------------------------------------ #

@@ -85,7 +85,10 @@ class _ImaginationBase(MultimodalClassifierBase):
         # and its targets are computed once for every row, not per batch.
         network.start_stage2()
         data = {**data, **self._teacher_targets(network, data)}
-        self._sampler = ModalityDropout.from_setting(self.modality_dropout, n_modalities, self.device_)
+        # A row that already misses a modality keeps its real pattern, whatever the scheme.
+        self._sampler = ModalityDropout.from_setting(
+            self.modality_dropout, n_modalities, self.device_, complete_rows_only=True
+        )
         self._monitor_patterns = self._condition_masks(None)
         try:
             self._train(
@@ -104,9 +107,9 @@ class _ImaginationBase(MultimodalClassifierBase):
         if self._invariant:
             return invariant_stage1_losses(teacher, batch, self.n_moments, self._loss_class_weight)
         observed = batch["observed"]
-        y = torch.where(observed.any(dim=1), batch["y"], -1)  # rows with nothing teach nothing
+        logits = teacher(batch["x"], observed)
         return {
-            "cross_entropy": masked_cross_entropy(teacher(batch["x"], observed), y, self._loss_class_weight)
+            "cross_entropy": masked_cross_entropy(logits, batch["y"], self._loss_class_weight, keep=observed)
         }
 
     def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
@@ -115,9 +118,10 @@ class _ImaginationBase(MultimodalClassifierBase):
         keep = observed if self._sampler is None else self._sampler(observed, generator)
         specific, invariant = module.encode(batch["x"], keep)
         out = module.imagine(specific, invariant, keep)
-        y = torch.where(keep.any(dim=1), batch["y"], -1)
         losses = {
-            "cross_entropy": masked_cross_entropy(out["logits"], y, self._loss_class_weight),
+            "cross_entropy": masked_cross_entropy(
+                out["logits"], batch["y"], self._loss_class_weight, keep=keep
+            ),
             # Targets exist only for the modalities the row really has.
             "reconstruction": masked_mse(out["imagined"], batch["target_embed"], observed),
         }
@@ -139,8 +143,7 @@ class _ImaginationBase(MultimodalClassifierBase):
         for pattern in self._monitor_patterns:
             keep = observed & pattern
             logits = module.imagine(specific, invariant, keep)["logits"]
-            y = torch.where(keep.any(dim=1), data["y"], -1)
-            total = total + masked_cross_entropy(logits, y, self._loss_class_weight)
+            total = total + masked_cross_entropy(logits, data["y"], self._loss_class_weight, keep=keep)
         return total / len(self._monitor_patterns)
 
     # ------------------------------------------------------------------ #

@@ -45,10 +45,10 @@ def invariant_stage1_losses(
     is the same network. Rows with no modality carry no label signal.
     """
     observed = batch["observed"]
-    y = torch.where(observed.any(dim=1), batch["y"], -1)
     specific, invariant = teacher.features(batch["x"], observed)
+    logits = teacher.classify(specific, invariant)
     return {
-        "cross_entropy": masked_cross_entropy(teacher.classify(specific, invariant), y, class_weight),
+        "cross_entropy": masked_cross_entropy(logits, batch["y"], class_weight, keep=observed),
         "cmd": modality_cmd(invariant, observed, n_moments),
     }
 

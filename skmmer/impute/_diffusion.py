@@ -85,7 +85,10 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         uniform training times and the Euler-Maruyama reverse-SDE sampler
         (``n_steps`` calls). See Notes.
     n_steps : int, default=12
-        Solver steps per draw.
+        Solver steps per draw. ``n_steps``, ``sample_posterior`` and
+        ``n_draws`` act at :meth:`transform` only: ``set_params`` changes them
+        on a fitted imputer without refitting. Every other parameter takes
+        effect at the next ``fit``.
     sample_posterior : bool, default=False
         What :meth:`transform` returns for the missing entries. ``False``:
         the conditional mean E[missing | observed], read off the denoiser at
@@ -408,7 +411,8 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
 
         def one_draw(cond, visible, rows, draw):
             return sample_missing(
-                self.module_, cond, visible, keys[rows], draw, n_steps=self.n_steps, schedule=self.schedule
+                self.module_, cond, visible, keys[rows], draw, n_steps=self.n_steps,
+                schedule=self._fitted_param("schedule"),
             )
 
         return self._fill_missing(X, n_draws, one_draw)
@@ -417,7 +421,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         """(n_samples, n_features): the network's E[missing | observed], observed entries copied."""
 
         def mean_fill(cond, visible, rows, k):
-            return conditional_mean(self.module_, cond, visible, schedule=self.schedule)
+            return conditional_mean(self.module_, cond, visible, schedule=self._fitted_param("schedule"))
 
         return self._fill_missing(X, 1, mean_fill)[0]
 

@@ -29,7 +29,7 @@ from skmmer.masking import (
     missing_conditions,
     simulate_missing,
 )
-from skmmer.metrics import UNLABELLED, _tidy_object_labels, is_labelled
+from skmmer.metrics import UNLABELLED, _labelled_part
 
 __all__ = [
     "FixedConditions",
@@ -541,10 +541,7 @@ def keep_label_fraction(y, fraction: float, *, random_state=None) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError("y must be 1-D.")
-    labelled = is_labelled(y)
-    y_labelled = y[labelled]
-    if y_labelled.dtype == object:
-        y_labelled = _tidy_object_labels(y_labelled)
+    labelled, y_labelled = _labelled_part(y)
     if y_labelled.size and y_labelled.dtype.kind == "f" and np.any(y_labelled != np.round(y_labelled)):
         raise ValueError(
             "keep_label_fraction needs class labels: continuous targets cannot mark unlabelled "

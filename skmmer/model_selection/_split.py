@@ -24,7 +24,7 @@ from sklearn.model_selection import (
 from sklearn.utils.multiclass import type_of_target
 
 from skmmer._random import seed_from_random_state
-from skmmer.metrics import _take_rows, _tidy_object_labels, is_labelled
+from skmmer.metrics import _labelled_part, _take_rows
 
 __all__ = ["FixedSplit", "LabelledSplit", "make_folds", "make_splitter"]
 
@@ -152,10 +152,7 @@ class FixedSplit:
 def _is_classification_target(y) -> bool:
     if y is None:
         return False
-    y = np.asarray(y)
-    y_labelled = y[is_labelled(y)]
-    if y_labelled.dtype == object:
-        y_labelled = _tidy_object_labels(y_labelled)
+    _, y_labelled = _labelled_part(y)
     return y_labelled.size > 0 and type_of_target(y_labelled) in ("binary", "multiclass")
 
 
@@ -267,12 +264,9 @@ class LabelledSplit:
     def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train, test)`` row indices; test rows are all labelled."""
         y = np.asarray(y)
-        labelled = is_labelled(y)
+        labelled, y_labelled = _labelled_part(y)
         labelled_rows = np.flatnonzero(labelled)
         unlabelled_rows = np.flatnonzero(~labelled)
-        y_labelled = y[labelled_rows]
-        if y_labelled.dtype == object:
-            y_labelled = _tidy_object_labels(y_labelled)
         groups = _checked_groups(groups, len(y))
         groups_labelled = None if groups is None else groups[labelled_rows]
         X_labelled = None if X is None else _take_rows(X, labelled_rows)
@@ -288,9 +282,9 @@ class LabelledSplit:
         """Number of folds (``"logo"`` needs ``y`` and ``groups``)."""
         if y is None:
             return self._labelled_splitter(None, groups).get_n_splits(X, y, groups)
-        labelled = is_labelled(np.asarray(y))
+        labelled, y_labelled = _labelled_part(y)
         groups_labelled = None if groups is None else np.asarray(groups)[labelled]
-        splitter = self._labelled_splitter(np.asarray(y)[labelled], groups_labelled)
+        splitter = self._labelled_splitter(y_labelled, groups_labelled)
         return splitter.get_n_splits(None, None, groups_labelled)
 
     def __repr__(self) -> str:

@@ -10,10 +10,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer._engine import outputs_in_chunks
-from skmmer._layout import resolve_modalities
+from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.base import MultimodalClassifierBase
 from skmmer.imagination._networks import invariant_stage1_losses
-from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout, _checked_input
 from skmmer.nn import masked_cross_entropy, masked_mse
 from skmmer.noise._nmer_network import NoiseRobustNetwork, NoiseScheduler, gaussian_kl
 
@@ -52,9 +52,10 @@ def add_modality_noise(
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : array-like or DataFrame of shape (n_samples, n_features)
     modalities : list of int or dict
-        Column blocks of ``X`` (as the estimators' ``modalities``).
+        Column blocks of ``X`` (as the estimators' ``modalities``; column
+        names need a DataFrame).
     corrupt : str or list of str
         Names of the modalities to corrupt in every row.
     t : int or ndarray of shape (n_samples,)
@@ -71,15 +72,13 @@ def add_modality_noise(
     -------
     X_noisy : ndarray of shape (n_samples, n_features)
     """
-    X = np.array(X, dtype=np.float64, copy=True)
-    layout = resolve_modalities(modalities, X.shape[1], None)
+    X, layout = _checked_input(X, modalities)
+    X = X.copy()
     names = [corrupt] if isinstance(corrupt, str) else list(corrupt)
     low, high = _check_beta_range(beta_range)
-    if loc is None:
-        loc = np.nan_to_num(np.nanmean(X, axis=0))
-    if scale is None:
-        scale = np.nan_to_num(np.nanstd(X, axis=0), nan=1.0)
-    scale = np.where(np.asarray(scale) > 0, scale, 1.0)
+    observed_loc, observed_scale = observed_mean_and_scale(X)
+    loc = observed_loc if loc is None else loc
+    scale = observed_scale if scale is None else np.where(np.asarray(scale) > 0, scale, 1.0)
     steps = np.broadcast_to(np.asarray(t, dtype=np.int64), (X.shape[0],))
     if steps.min() < 0 or steps.max() > n_noise_steps:
         raise ValueError(f"t must lie in [0, {n_noise_steps}].")
@@ -458,7 +457,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         network.start_stage2(generator)
         data = {**data, **self._teacher_targets(network, data)}
         self._sampler = ModalityDropout.from_setting(
-            self.modality_dropout, self.n_modalities_, self.device_
+            self.modality_dropout, self.n_modalities_, self.device_, complete_rows_only=True
         )
         try:
             self._train(
@@ -498,10 +497,11 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
             fill_invariant=self.missing_fill == "invariant",
             sample=generator if module.training else None,
         )
-        y = torch.where(observed.any(dim=1), batch["y"], -1)
         recon = out["recon"].view(-1, self.n_modalities_, module.embed_dim)
         return {
-            "cross_entropy": masked_cross_entropy(out["logits"], y, self._loss_class_weight),
+            "cross_entropy": masked_cross_entropy(
+                out["logits"], batch["y"], self._loss_class_weight, keep=observed
+            ),
             # Clean targets exist only for the modalities the row really has.
             "reconstruction": masked_mse(recon, batch["target_specific"], observed),
             "kl": gaussian_kl(out["mu"], out["logvar"]),
@@ -512,7 +512,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
     # Inference
     # ------------------------------------------------------------------ #
     def _embed(self, module, batch) -> torch.Tensor:
-        return module.predict_recon(batch["x"], batch["observed"], self.missing_fill)
+        return module.predict_recon(batch["x"], batch["observed"], self._fitted_param("missing_fill"))
 
     def _predict_logits(self, module, batch) -> torch.Tensor:
         return module.classifier(self._embed(module, batch))

@@ -31,7 +31,6 @@ class CrossModalMatchingNetwork(nn.Module):
         self.decoders = nn.ModuleList(mlp(latent_dim, [hidden_dim], d) for d in self.sizes)
         self.fused_dim = latent_dim * (len(self.sizes) if fusion == "concat" else 1)
         self.head = mlp(self.fused_dim, [hidden_dim], n_classes, dropout=dropout)
-        self.modality_head = mlp(latent_dim, [hidden_dim], n_classes, dropout=dropout)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Latents of every modality, (n, M, latent_dim); missing blocks are masked later."""

@@ -23,6 +23,7 @@ from sklearn.base import clone, is_classifier
 __all__ = [
     "check_accepts_missing_blocks",
     "check_all_missing_rows",
+    "check_labels_of_empty_rows_ignored",
     "check_masking_semantics",
     "check_observed_values_unchanged",
     "check_partial_nan_is_not_missing",
@@ -84,6 +85,30 @@ def check_all_missing_rows(name: str, estimator) -> None:
         prior = getattr(fitted, "class_prior_", None)
         if prior is not None:
             np.testing.assert_allclose(outputs["predict_proba"][:4], np.tile(prior, (4, 1)), rtol=1e-5)
+
+
+def check_labels_of_empty_rows_ignored(name: str, estimator) -> None:
+    """A row with every modality missing says nothing about its label.
+
+    Relabelling such training rows must change no prediction on the other
+    rows (a classifier that trained on them would learn to map "no input"
+    to their labels, pulling every row's output towards them).
+    """
+    if not is_classifier(estimator):
+        return
+    X, y = _check_data()
+    X[:10] = np.nan
+    est = clone(estimator)
+    if "early_stopping" in est.get_params():
+        est.set_params(early_stopping=False)  # its validation split is stratified by label
+    y_zero, y_one = y.copy(), y.copy()
+    y_zero[:10], y_one[:10] = 0, 1
+    zero = _fitted(est, X, y_zero).predict_proba(X[10:])
+    one = _fitted(est, X, y_one).predict_proba(X[10:])
+    np.testing.assert_allclose(
+        zero, one, rtol=_RTOL, atol=_ATOL,
+        err_msg=f"{name} learns from the labels of rows with no modality observed",
+    )
 
 
 def check_row_independence(name: str, estimator) -> None:
@@ -198,6 +223,7 @@ def check_unseen_modality_is_missing(name: str, estimator) -> None:
 _CHECKS: tuple[Callable[[str, object], None], ...] = (
     check_accepts_missing_blocks,
     check_all_missing_rows,
+    check_labels_of_empty_rows_ignored,
     check_row_independence,
     check_random_state_repeatable,
     check_pickle_round_trip,
