@@ -127,8 +127,8 @@ def skmmer_estimators(
         "InvariantImagination": InvariantImagination(**common),
         "ImaginationClassifier (MMIN)": ImaginationClassifier(**common),
         "NoiseRobustClassifier (NMER)": NoiseRobustClassifier(**common),
-        # A pipeline ending in a supervised classifier: run_study fits it on the
-        # labelled rows only, so in the labels protocol the imputer sees those only.
+        # A pipeline ending in a supervised classifier: run_study fits the imputer
+        # and scaler on every training row (without y), the classifier on the labelled rows.
         "DiffusionImputer + LogisticRegression": make_pipeline(
             DiffusionImputer(**common), StandardScaler(), LogisticRegression(max_iter=2000)
         ),
@@ -141,7 +141,11 @@ def skmmer_estimators(
 
 
 def baseline_estimators(*, semi_supervised: bool, quick: bool) -> dict[str, object]:
-    """scikit-learn baselines; run_study drops unlabelled rows for the supervised ones."""
+    """scikit-learn baselines.
+
+    run_study fits the supervised ones on the labelled rows only; a pipeline's
+    imputer and scaler learn from every training row, without its label.
+    """
     methods = {
         "mean impute + LogisticRegression": make_pipeline(
             SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=2000)

@@ -77,8 +77,13 @@ def summarize_over_seeds(results: pd.DataFrame) -> pd.DataFrame:
     keys = [k for k in _CELL if k in results.columns]
     per_seed = summarize(results, by=[*keys, "seed"])
     grouped = per_seed.groupby(keys, sort=False)
-    out = grouped["mean"].agg(["mean", "std"]).reset_index()
+    # A seed with a failed fold makes the cell NaN (as summarize does for a fold), not a
+    # mean over the other seeds.
+    out = grouped["mean"].agg(
+        mean=lambda v: v.mean(skipna=False), std=lambda v: v.std(skipna=False)
+    ).reset_index()
     out["n_folds"] = grouped["n_folds"].first().to_numpy()
+    out["n_failed"] = grouped["n_failed"].sum().to_numpy()
     out["n_seeds"] = grouped["seed"].nunique().to_numpy()
     out["fit_time"] = grouped["fit_time"].mean().to_numpy()
     return out

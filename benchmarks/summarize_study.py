@@ -15,6 +15,7 @@ fit time per fold of the ``conditions`` protocol.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -108,7 +109,9 @@ def write_summary(results: pd.DataFrame, header: list[str], path: Path = RESULTS
     return path
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    # No options; argparse gives --help and rejects a stray argument before anything is rewritten.
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     results = pd.read_csv(RESULTS / "folds.csv")
     runs_file = RESULTS / "runs.csv"
     header = header_lines(pd.read_csv(runs_file), results["dataset"].unique()) if runs_file.exists() else []

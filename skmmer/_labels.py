@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
-from skmmer.metrics import UNLABELLED, is_labelled
+from skmmer.metrics import UNLABELLED, _labelled_part
 
 __all__ = ["check_no_missing_labels", "encode_semi_supervised_labels", "resolve_class_weight"]
 
@@ -38,6 +38,8 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     unlabelled rows hold the integer -1, as scikit-learn's
     ``SelfTrainingClassifier`` does. An array of strings cannot mark
     unlabelled rows, so a string ``"-1"`` in it is an error rather than a guess.
+    The labelled rows of an object array that holds only integers are read
+    as integer labels, as by the metrics of :mod:`skmmer.metrics`.
 
     Returns
     -------
@@ -53,21 +55,21 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
         classes, or if a string array contains ``"-1"``.
     """
     y = np.asarray(y)
-    labelled = is_labelled(y)  # raises on a string array holding "-1"
+    labelled, y_labelled = _labelled_part(y)  # raises on a string array holding "-1"
     if not labelled.any():
         raise ValueError(
             "y has no labelled rows: every label is -1 (unlabelled). A classifier needs labelled "
             "rows of at least two classes."
         )
-    check_classification_targets(y[labelled])  # -1 mixed with strings can't be sorted
-    classes = np.unique(y[labelled])
+    check_classification_targets(y_labelled)  # -1 mixed with strings can't be sorted
+    classes = np.unique(y_labelled)
     if len(classes) < 2:
         raise ValueError(
             f"The labelled rows of y hold only one class ({classes[0]!r}); a classifier needs at "
             "least two classes among the labelled rows."
         )
     encoded = np.full(y.shape[0], -1, dtype=np.int64)
-    encoded[labelled] = np.searchsorted(classes, y[labelled])
+    encoded[labelled] = np.searchsorted(classes, y_labelled)
     return classes, encoded
 
 

@@ -46,20 +46,43 @@ def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Gener
     return generator
 
 
+def _forked_cuda_indices(device: torch.device) -> list[int]:
+    """The CUDA device whose generator ``seeded`` forks: the one in use, none off CUDA."""
+    if device.type != "cuda":
+        return []
+    return [device.index if device.index is not None else torch.cuda.current_device()]
+
+
 @contextlib.contextmanager
 def seeded(seed: int, device: torch.device) -> Iterator[None]:
     """Seed torch's default generators inside the block and restore them after.
 
     Weight initialisation and dropout draw from torch's default generators;
     forking them keeps ``fit`` repeatable without changing the caller's
-    random state. Those generators are shared by every thread, so the block
-    holds a process-wide lock: seeded fits in threads (joblib's "threading"
-    backend) run one after the other and give the sequential numbers, while
-    processes (loky, dask workers) still run in parallel.
+    random state. Only the generators that are forked are seeded: the CPU
+    one and, when ``device`` is a CUDA device, that device's one
+    (``torch.manual_seed`` would also seed every other device's generator
+    and leave it changed after the block). On another accelerator (MPS,
+    XPU) its generator is seeded but not restored. Those generators are shared by
+    every thread, so the block holds a process-wide lock: seeded fits in
+    threads (joblib's "threading" backend) run one after the other and give
+    the sequential numbers, while processes (loky, dask workers) still run
+    in parallel.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the forked generators inside the block.
+    device : torch.device
+        The device the block computes on.
     """
-    devices = [device.index if device.index is not None else torch.cuda.current_device()] if (
-        device.type == "cuda"
-    ) else []
-    with _DEFAULT_GENERATORS_LOCK, torch.random.fork_rng(devices=devices):
-        torch.manual_seed(int(seed))
+    cuda_indices = _forked_cuda_indices(device)
+    with _DEFAULT_GENERATORS_LOCK, torch.random.fork_rng(devices=cuda_indices, device_type="cuda"):
+        torch.random.default_generator.manual_seed(int(seed))
+        for index in cuda_indices:  # fork_rng has initialised CUDA: its generators exist
+            torch.cuda.default_generators[index].manual_seed(int(seed))
+        if device.type not in ("cpu", "cuda"):
+            # Another accelerator (MPS, XPU...): seeding its module's generator keeps
+            # fits repeatable there; it is not forked, so it stays seeded after the block.
+            torch.get_device_module(device.type).manual_seed(int(seed))
         yield

@@ -35,6 +35,7 @@ from sklearn.metrics import (
     get_scorer,
 )
 from sklearn.utils import check_consistent_length
+from sklearn.utils.metadata_routing import get_routing_for_object
 
 from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.masking import _checked_input, _float_array_and_names, hide_block, hide_entries
@@ -105,10 +106,33 @@ def _take_rows(X, rows: np.ndarray):
 
 
 class _LabelledScorer:
-    """A scorer that drops the unlabelled rows before scoring (picklable)."""
+    """A scorer that drops the unlabelled rows before scoring (picklable).
+
+    The metadata it requests (``sample_weight``, say) is the wrapped
+    scorer's, so scikit-learn's metadata routing reaches it; the routed
+    ``sample_weight`` is cut to the labelled rows like ``X`` and ``y``.
+    """
 
     def __init__(self, scorer: Callable):
         self.scorer = scorer
+
+    def get_metadata_routing(self):
+        """The wrapped scorer's metadata requests (scikit-learn's routing reads them here)."""
+        return get_routing_for_object(self.scorer)
+
+    def set_score_request(self, **requests) -> _LabelledScorer:
+        """Request metadata, e.g. ``sample_weight=True``, from the wrapped scorer; returns self.
+
+        Only with ``sklearn.set_config(enable_metadata_routing=True)``, as for
+        scikit-learn's scorers.
+        """
+        if not hasattr(self.scorer, "set_score_request"):
+            raise TypeError(
+                f"{self.scorer!r} takes no metadata requests; wrap a scikit-learn scorer "
+                "(a name or sklearn.metrics.make_scorer(...)) to route sample_weight to it."
+            )
+        self.scorer.set_score_request(**requests)
+        return self
 
     def __call__(self, estimator, X, y_true, **kwargs):
         rows, y_kept = _labelled_part(y_true)
@@ -125,8 +149,13 @@ class _LabelledScorer:
 
 
 def _tidy_object_labels(y: np.ndarray) -> np.ndarray:
-    """Object labels without the -1 rows: keep object dtype unless all are numbers."""
-    if all(isinstance(v, (int, np.integer)) for v in y):
+    """Labels as scikit-learn reads them: an object array of integers becomes int64.
+
+    scikit-learn reads an object array of ints as an unknown target type; such
+    arrays arise from integer labels mixed with the integer ``-1`` marker, once
+    the ``-1`` rows are dropped. Other arrays are returned as they are.
+    """
+    if y.dtype == object and all(isinstance(v, (int, np.integer)) for v in y.ravel()):
         return y.astype(np.int64)
     return y
 
@@ -140,8 +169,7 @@ def _labelled_part(y) -> tuple[np.ndarray, np.ndarray]:
     """
     y = np.asarray(y)
     rows = is_labelled(y)
-    kept = y[rows]
-    return rows, _tidy_object_labels(kept) if kept.dtype == object else kept
+    return rows, _tidy_object_labels(y[rows])
 
 
 def labelled_scorer(scoring: str | Callable = "accuracy") -> Callable:
@@ -151,13 +179,21 @@ def labelled_scorer(scoring: str | Callable = "accuracy") -> Callable:
     ----------
     scoring : str or callable, default="accuracy"
         A scikit-learn scorer name (``"balanced_accuracy"``, ``"f1_macro"``,
-        ...) or a scorer callable ``(estimator, X, y)``.
+        ...) or a scorer callable ``(estimator, X, y)``. One scorer only: for
+        several, pass a dict ``{name: labelled_scorer(...)}`` as ``scoring``.
 
     Returns
     -------
     scorer : callable
         ``scorer(estimator, X, y)`` scores the labelled rows only and returns
-        NaN when there are none.
+        NaN when there are none. With scikit-learn's metadata routing enabled
+        it takes the wrapped scorer's requests, and
+        ``scorer.set_score_request(sample_weight=True)`` asks for row weights.
+
+    Raises
+    ------
+    TypeError
+        If ``scoring`` is neither a str nor a callable.
 
     Examples
     --------
@@ -165,8 +201,16 @@ def labelled_scorer(scoring: str | Callable = "accuracy") -> Callable:
     >>> from skmmer.metrics import labelled_scorer
     >>> scorer = labelled_scorer("balanced_accuracy")
     """
-    base = get_scorer(scoring) if isinstance(scoring, str) else scoring
-    return _LabelledScorer(base)
+    if isinstance(scoring, str):
+        return _LabelledScorer(get_scorer(scoring))
+    if not callable(scoring):
+        # A list or dict would only fail when scoring, where cross_validate turns it into NaN.
+        raise TypeError(
+            "scoring must be a scikit-learn scorer name (str) or a scorer callable "
+            f"(estimator, X, y); got {scoring!r}. For several metrics pass a dict "
+            "{name: labelled_scorer(...)} as the scoring of cross_validate or GridSearchCV."
+        )
+    return _LabelledScorer(scoring)
 
 
 # --------------------------------------------------------------------------- #
@@ -188,7 +232,7 @@ def _labelled_rows(y_true, y_pred, sample_weight=None, *, ignore_unlabelled: boo
     if sample_weight is not None:
         check_consistent_length(y_true, sample_weight)
     weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
-    return y_kept, y_pred[rows], weight
+    return y_kept, _tidy_object_labels(y_pred[rows]), weight
 
 
 def weighted_accuracy(y_true, y_pred, *, sample_weight=None) -> float:
@@ -261,9 +305,12 @@ def macro_f1(y_true, y_pred, *, sample_weight=None) -> float:
     """Macro-averaged F1 over the labelled rows.
 
     The unweighted mean of per-class F1 scores over the classes that occur in
-    ``y_true`` or ``y_pred`` (as :func:`sklearn.metrics.f1_score` with
-    ``average="macro"``); a class with no true and no predicted row in the
-    remaining rows scores 0 rather than warning.
+    ``y_true`` or ``y_pred`` of the labelled rows (as
+    :func:`sklearn.metrics.f1_score` with ``average="macro"``). A class that
+    is only predicted there, or only true there, scores 0 (without
+    scikit-learn's warning); a class that no labelled row has, true or
+    predicted (one predicted only for unlabelled rows, say), is left out of
+    the average.
 
     Parameters
     ----------
@@ -284,6 +331,10 @@ def macro_f1(y_true, y_pred, *, sample_weight=None) -> float:
     >>> from skmmer.metrics import macro_f1
     >>> macro_f1([0, 1, 1, -1], [0, 1, 1, 0])
     1.0
+    >>> macro_f1([0, 1, -1], [0, 1, 2])  # class 2, predicted only for the -1 row, is left out
+    1.0
+    >>> round(macro_f1([0, 1, 1], [0, 1, 2]), 3)  # class 2, predicted for a labelled row, scores 0
+    0.556
     """
     y_true, y_pred, weight = _labelled_rows(y_true, y_pred, sample_weight)
     if y_true.size == 0:
@@ -324,10 +375,26 @@ def _sentiment_pair(y_true, y_pred, ignore_unlabelled: bool) -> tuple[np.ndarray
     return y_true, y_pred
 
 
-def _are_binary_classes(y_true: np.ndarray, y_pred: np.ndarray) -> bool:
-    """Both arrays take only the values 0 and 1 (classifier outputs, not scores)."""
-    values = np.concatenate([np.unique(y_true), np.unique(y_pred)])
-    return bool(np.isin(values, (0, 1)).all())
+def _holds_only_zeros_and_ones(y: np.ndarray) -> bool:
+    """``y`` takes only the values 0 and 1 (0/1 classes, not sentiment scores)."""
+    return bool(np.isin(y, (0, 1)).all())
+
+
+def _check_scores_are_not_compared_with_classes(y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    """Refuse 0/1 classes in ``y_true`` next to real-valued ``y_pred``.
+
+    Read as sentiment scores, 0/1 classes would make every negative row
+    (class 0) a neutral score: the "non-zero" Acc-2 would drop all of them
+    and score the positives only.
+    """
+    if _holds_only_zeros_and_ones(y_true) and not _holds_only_zeros_and_ones(y_pred):
+        raise ValueError(
+            "acc2 got y_true of 0/1 classes but y_pred that is not 0/1. acc2 compares signs of "
+            "sentiment scores, so y_true must hold scores (negative, 0 = neutral, positive), as "
+            "in CMU-MOSI/MOSEI, or y_true and y_pred must both be 0/1 classes. With 0/1 labels "
+            "and predicted scores or probabilities, threshold the predictions first, e.g. "
+            "acc2(y_true, (proba > 0.5).astype(int)), or use weighted_accuracy."
+        )
 
 
 def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool = True) -> float:
@@ -355,6 +422,11 @@ def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool =
     float
         The accuracy, or NaN when no row remains.
 
+    Raises
+    ------
+    ValueError
+        If ``y_true`` holds only 0 and 1 and ``y_pred`` other values.
+
     Notes
     -----
     *Classifier outputs.* When ``y_true`` and ``y_pred`` both take only the
@@ -362,6 +434,9 @@ def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool =
     1 = positive), the labels already are the two Acc-2 classes and Acc-2 is
     their plain accuracy, which is what this function returns; ``exclude_zero``
     does not apply (0 is the negative class there, not a neutral score).
+    When ``y_true`` takes only the values 0 and 1 but ``y_pred`` does not
+    (0/1 labels against predicted scores or probabilities), it is an error:
+    read as scores, every negative row would be a dropped neutral one.
 
     *The -1 marker.* MOSI scores are averages of annotator ratings and can be
     exactly ``-1.0``, a real label (as is the class -1 of integer labels in
@@ -380,7 +455,8 @@ def acc2(y_true, y_pred, *, exclude_zero: bool = True, ignore_unlabelled: bool =
     0.75
     """
     y_true, y_pred = _sentiment_pair(y_true, y_pred, ignore_unlabelled)
-    if _are_binary_classes(y_true, y_pred):
+    _check_scores_are_not_compared_with_classes(y_true, y_pred)
+    if _holds_only_zeros_and_ones(y_true):  # and so does y_pred: classes, not scores
         return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
     y_true = y_true.astype(np.float64)
     y_pred = y_pred.astype(np.float64)

@@ -209,6 +209,10 @@ def test_seeded_study_summary_averages_fold_means_over_seeds():
     mixed = pd.concat([results, results.iloc[:1].assign(method="other")], ignore_index=True)
     with pytest.raises(ValueError, match="mix seed-suffixed"):
         seeds.summarize_over_seeds(mixed)
+    # a seed with a failed fold fails the cell: no mean over the seeds that ran
+    failed = results.assign(value=results["value"].where(results.index != 2))
+    row = seeds.summarize_over_seeds(failed).iloc[0]
+    assert np.isnan(row["mean"]) and np.isnan(row["std"]) and row["n_failed"] == 1
 
 
 def test_mosi_feature_audit_separates_training_only_signal_from_real_signal():

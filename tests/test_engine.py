@@ -1,5 +1,6 @@
 """The shared training engine and base-class plumbing, through MaskedFusionClassifier."""
 
+import contextlib
 import pickle
 import warnings
 
@@ -10,7 +11,7 @@ import torch
 from skmmer import MaskedFusionClassifier
 from skmmer._engine import TrainingConfig, train_module
 from skmmer._preprocessing import observed_mean_and_scale
-from skmmer._random import make_generator, seed_from_random_state
+from skmmer._random import make_generator, seed_from_random_state, seeded
 from skmmer.masking import simulate_missing
 
 SIZES = {"a": 4, "b": 3, "c": 5}
@@ -281,3 +282,77 @@ def test_a_column_that_varies_too_little_to_standardize_is_named_in_a_warning():
     X[:, 2] *= 1e-14
     with pytest.warns(UserWarning, match=r"Columns \[2\] of X vary by less than 1e-12"):
         fast(max_epochs=1).fit(X, y)
+
+
+class _SeedSpy:
+    """Records ``manual_seed`` calls in place of a torch generator or a global seeding function."""
+
+    def __init__(self, name, calls):
+        self.name, self.calls = name, calls
+
+    def __call__(self, seed):
+        self.calls.append((self.name, seed))
+
+    def manual_seed(self, seed):
+        self(seed)
+
+
+def _spy_on_global_seeding(monkeypatch, calls):
+    """Replace every torch function that seeds generators other than the forked ones."""
+    monkeypatch.setattr(torch, "manual_seed", _SeedSpy("torch.manual_seed", calls))
+    monkeypatch.setattr(torch.random, "manual_seed", _SeedSpy("torch.random.manual_seed", calls))
+    for name in ("manual_seed", "manual_seed_all"):
+        monkeypatch.setattr(torch.cuda, name, _SeedSpy(f"torch.cuda.{name}", calls))
+
+
+def test_seeded_on_the_cpu_seeds_the_cpu_generator_only_and_restores_it(monkeypatch):
+    # torch.manual_seed also seeds every CUDA/MPS/XPU generator, which fork_rng(devices=[])
+    # does not restore: a seeded CPU fit would change the caller's GPU random state.
+    calls = []
+    _spy_on_global_seeding(monkeypatch, calls)
+    before = torch.random.get_rng_state()
+    with seeded(123, torch.device("cpu")):
+        inside = torch.rand(3)
+    torch.random.default_generator.manual_seed(123)
+    torch.testing.assert_close(inside, torch.rand(3))  # the CPU generator was seeded
+    torch.random.set_rng_state(before)
+    assert calls == []
+
+
+def test_seeded_on_a_cuda_device_forks_and_seeds_that_device_only(monkeypatch):
+    # No GPU here: fork_rng and CUDA's default generators are stand-ins that record what
+    # seeded forks and seeds.
+    calls, forked = [], []
+
+    @contextlib.contextmanager
+    def fake_fork_rng(devices=None, device_type=None, **kwargs):
+        forked.append((list(devices), device_type))
+        yield
+
+    _spy_on_global_seeding(monkeypatch, calls)
+    monkeypatch.setattr(torch.random, "fork_rng", fake_fork_rng)
+    monkeypatch.setattr(torch.random, "default_generator", _SeedSpy("cpu", calls))
+    monkeypatch.setattr(
+        torch.cuda, "default_generators", tuple(_SeedSpy(f"cuda:{i}", calls) for i in range(3)),
+        raising=False,
+    )
+    with seeded(7, torch.device("cuda:1")):
+        pass
+    assert forked == [([1], "cuda")]
+    assert calls == [("cpu", 7), ("cuda:1", 7)]
+
+
+def test_seeded_on_another_accelerator_seeds_its_generator(monkeypatch):
+    # MPS / XPU: only the CPU generator is forked, but the device's own generator must be
+    # seeded too, or dropout drawn there would not repeat.
+    calls = []
+    _spy_on_global_seeding(monkeypatch, calls)
+    monkeypatch.setattr(torch.mps, "manual_seed", _SeedSpy("torch.mps.manual_seed", calls))
+    before = torch.random.get_rng_state()
+    with seeded(5, torch.device("mps")):
+        inside = torch.rand(3)
+    torch.testing.assert_close(torch.random.get_rng_state(), before)  # the CPU one is restored
+    torch.random.default_generator.manual_seed(5)
+    torch.testing.assert_close(inside, torch.rand(3))
+    torch.random.set_rng_state(before)
+    assert calls == [("torch.mps.manual_seed", 5)]

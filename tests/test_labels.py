@@ -20,6 +20,15 @@ def test_object_labels_with_integer_minus_one():
     assert encoded.tolist() == [1, -1, 0, 1]
 
 
+def test_object_integer_labels_with_integer_minus_one_are_integer_classes():
+    # An object array of ints (pandas .astype(object) with the -1 marker) gave scikit-learn's
+    # "Unknown label type" error; they are read as integer labels, as the metrics read them.
+    classes, encoded = encode_semi_supervised_labels(np.array([0, 2, 2, -1, 0], dtype=object))
+    assert classes.dtype == np.int64
+    assert classes.tolist() == [0, 2]
+    assert encoded.tolist() == [0, 1, 1, -1, 0]
+
+
 def test_string_labels_fully_labelled():
     classes, encoded = encode_semi_supervised_labels(np.array(["b", "a", "b"]))
     assert classes.tolist() == ["a", "b"] and encoded.tolist() == [1, 0, 1]

@@ -7,12 +7,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, get_scorer
-from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 
 from skmmer.masking import hide_block
@@ -106,6 +107,19 @@ def test_acc2_on_binary_classes_is_accuracy():
     y_true = np.array([0, 1, 1, 0, -1])
     y_pred = np.array([0, 1, 0, 1, 1])
     assert acc2(y_true, y_pred) == weighted_accuracy(y_true, y_pred) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("exclude_zero", [True, False])
+def test_acc2_refuses_binary_classes_against_scores(exclude_zero):
+    # Read as sentiment scores, the 0 (negative) rows were neutral ones: the non-zero Acc-2
+    # scored the positives only (1.0 here, where thresholding the scores gives 0.2).
+    y_true = np.array([1, 0, 0, 0, 1, -1])
+    scores = np.array([0.8, 0.6, 0.7, 0.9, 0.2, 0.5])
+    with pytest.raises(ValueError, match="sentiment scores"):
+        acc2(y_true, scores, exclude_zero=exclude_zero)
+    assert acc2(y_true, (scores > 0.5).astype(int)) == pytest.approx(0.2)
+    # sentiment scores in y_true are compared by sign as before, 0/1 predictions included
+    assert acc2([2.0, -1.5, 0.5], [1, 0, 0]) == pytest.approx(2 / 3)
 
 
 def test_acc7_clips_and_rounds_to_seven_classes():
@@ -217,6 +231,21 @@ def test_metrics_reject_y_pred_of_another_shape_or_2d_labels(metric, y_true, y_p
         metric(y_true, y_pred)
 
 
+def test_object_integer_labels_with_minus_one_in_y_true_and_y_pred():
+    # Integer labels mixed with the -1 marker in an object array (pandas .astype(object)) in
+    # y_pred too gave scikit-learn's "mix of binary and unknown targets".
+    y_true = np.array([0, 1, 1, -1], dtype=object)
+    y_pred = np.array([0, 1, 0, 1], dtype=object)
+    for metric in (weighted_accuracy, unweighted_accuracy, macro_f1):
+        assert metric(y_true, y_pred) == metric(y_true.astype(int), y_pred.astype(int))
+
+
+def test_macro_f1_leaves_out_a_class_no_labelled_row_has():
+    # class 2 is predicted only for the unlabelled row: it is not averaged (rather than scoring 0)
+    assert macro_f1([0, 1, -1], [0, 1, 2]) == pytest.approx(1.0)
+    assert macro_f1([0, 1, 1], [0, 1, 2]) == pytest.approx((1 + 2 / 3 + 0) / 3)
+
+
 def test_boolean_labels_are_all_labelled():
     y = np.array([True, False, False])
     assert is_labelled(y).tolist() == [True, True, True]
@@ -243,6 +272,63 @@ def test_labelled_scorer_weights_only_the_labelled_rows():
     assert score == pytest.approx(2 / 5)
     assert score == pytest.approx(accuracy_score(y[[0, 2, 3]], [1, 1, 1], sample_weight=weight[[0, 2, 3]]))
     assert labelled_scorer("accuracy")(model, X, y, sample_weight=None) == pytest.approx(2 / 3)
+
+
+def _routing_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 2))
+    y = rng.randint(0, 2, 90)
+    y[::4] = -1
+    return X, y, rng.uniform(0.1, 10.0, 90)
+
+
+@pytest.mark.parametrize(
+    "make_scorer",
+    [
+        lambda: labelled_scorer("accuracy").set_score_request(sample_weight=True),
+        lambda: labelled_scorer(get_scorer("accuracy").set_score_request(sample_weight=True)),
+    ],
+    ids=["request_on_the_wrapper", "request_on_the_wrapped_scorer"],
+)
+def test_labelled_scorer_receives_a_routed_sample_weight(make_scorer):
+    # The wrapper had no get_metadata_routing: with routing on, cross_validate refused to pass
+    # sample_weight to it (a TypeError), so weighted cross-validation could not skip -1 rows.
+    X, y, weight = _routing_data()
+    cv = KFold(3)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = DummyClassifier(strategy="constant", constant=1).set_fit_request(sample_weight=False)
+        scores = cross_validate(
+            model, X, y, scoring=make_scorer(), cv=cv, params={"sample_weight": weight}
+        )["test_score"]
+    expected = []
+    for _, test in cv.split(X):
+        kept = test[y[test] != -1]
+        expected.append(accuracy_score(y[kept], np.ones(kept.size), sample_weight=weight[kept]))
+    np.testing.assert_allclose(scores, expected)
+    assert not np.allclose(expected, [weighted_accuracy(y[t], np.ones(t.size)) for _, t in cv.split(X)])
+
+
+def test_labelled_scorer_without_routing_still_scores_unweighted():
+    X, y, _ = _routing_data()
+    scores = cross_validate(
+        DummyClassifier(strategy="constant", constant=1), X, y, scoring=labelled_scorer(), cv=KFold(3)
+    )["test_score"]
+    np.testing.assert_allclose(scores, [weighted_accuracy(y[t], np.ones(t.size)) for _, t in KFold(3).split(X)])
+
+
+def test_labelled_scorer_of_a_plain_function_takes_no_score_request():
+    def scorer(estimator, X, y):
+        return 0.0
+
+    with pytest.raises(TypeError, match="no metadata requests"):
+        labelled_scorer(scorer).set_score_request(sample_weight=True)
+
+
+@pytest.mark.parametrize("scoring", [["accuracy", "f1"], {"acc": "accuracy"}, None, 3])
+def test_labelled_scorer_refuses_what_is_not_a_scorer(scoring):
+    # These were accepted and only failed when scoring, which cross_validate turns into NaN.
+    with pytest.raises(TypeError, match="scorer name .str. or a scorer callable"):
+        labelled_scorer(scoring)
 
 
 def test_labelled_scorer_gives_nan_without_labelled_rows_and_shows_its_scorer():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -17,6 +19,7 @@ from sklearn.model_selection import (
     GroupKFold,
     KFold,
     LeaveOneGroupOut,
+    PredefinedSplit,
     StratifiedGroupKFold,
     StratifiedKFold,
     cross_validate,
@@ -28,6 +31,7 @@ from threadpoolctl import threadpool_limits
 from skmmer import MaskedFusionClassifier
 from skmmer._layout import resolve_modalities
 from skmmer.masking import max_missing_rate, observed_modalities
+from skmmer.metrics import labelled_scorer
 from skmmer.model_selection import (
     RESULT_COLUMNS,
     FixedConditions,
@@ -44,6 +48,7 @@ from skmmer.model_selection import (
     summarize,
     to_markdown,
 )
+from skmmer.model_selection._parallel import study_backend
 from skmmer.model_selection._study import _keeps_unlabelled_rows
 
 SIZES = [4, 3, 5]
@@ -228,6 +233,56 @@ def test_keep_label_fraction_on_object_labels_with_minus_one():
     assert kept[4] == -1
 
 
+@pytest.mark.parametrize(
+    "make_protocol, error, match",
+    [
+        # Each would fit every fold and return no result, or blank every modality.
+        (lambda: MissingRates([]), ValueError, "MissingRates: rates is empty"),
+        (lambda: MissingRates([], train_missing="same"), ValueError, "MissingRates: rates is empty"),
+        (lambda: FixedConditions([]), ValueError, "FixedConditions: conditions is empty"),
+        (lambda: LabelFractions([]), ValueError, "LabelFractions: fractions is empty"),
+        (
+            lambda: LabelFractions([0.5], test_conditions=[]),
+            ValueError,
+            "LabelFractions: test_conditions is empty",
+        ),
+        (lambda: FixedConditions([()]), ValueError, "holds a condition that keeps no modality"),
+        (lambda: FixedConditions(["m0", ()]), ValueError, "holds a condition that keeps no modality"),
+        (lambda: FixedConditions(5), TypeError, "conditions must be None, 'all', a modality name or a list"),
+        (lambda: FixedConditions([1]), TypeError, "a condition is a modality name or a tuple of names; got 1"),
+    ],
+    ids=["rates", "rates-same", "conditions", "fractions", "test-conditions", "empty-condition",
+         "one-empty-condition", "int-conditions", "int-condition"],
+)
+def test_protocols_refuse_empty_grids_and_empty_conditions(make_protocol, error, match):
+    with pytest.raises(error, match=match):
+        make_protocol()
+
+
+@pytest.mark.parametrize(
+    "protocol, settings",
+    [
+        (MissingRates(0.3), ["0.3"]),
+        (MissingRates("max"), ["max"]),
+        (FixedConditions("m1"), ["m1"]),  # one condition keeping m1, not the letters 'm' and '1'
+        (FixedConditions(np.array(["m2", "m0"])), ["m2", "m0"]),
+        (FixedConditions(np.array([["m2", "m0"]])), ["m0+m2"]),
+        (FixedConditions("all"), ["m0+m1+m2", "m0", "m1", "m2", "m0+m1", "m0+m2", "m1+m2"]),
+        (LabelFractions([1.0], test_conditions="m1"), ["m1"]),
+    ],
+    ids=["one-rate", "max", "one-name", "array-of-names", "array-of-conditions", "all",
+         "one-test-condition"],
+)
+def test_protocols_read_a_single_rate_or_modality_name_as_one_setting(protocol, settings):
+    layout = resolve_modalities(SIZES, sum(SIZES))
+    assert [label for label, _ in protocol.plan(layout)[0].tests] == settings
+
+
+def test_label_fractions_read_a_single_fraction_as_one():
+    layout = resolve_modalities(SIZES, sum(SIZES))
+    assert [p.train_label for p in LabelFractions(0.1).plan(layout)] == ["labels=0.1"]
+
+
 # --------------------------------------------------------------------------- #
 # Splitting
 # --------------------------------------------------------------------------- #
@@ -265,6 +320,26 @@ def test_labelled_split_gives_unlabelled_rows_to_training():
         assert {3, 8, 15} <= set(train.tolist())
         assert (y[test] != -1).all()
         assert not set(train) & set(test)
+
+
+@pytest.mark.filterwarnings("ignore:The groups parameter is ignored:UserWarning")
+@pytest.mark.parametrize("cv", [KFold(3), StratifiedKFold(3, shuffle=True, random_state=0)])
+def test_make_folds_warns_when_the_splitter_puts_a_group_on_both_sides(cv):
+    X, y, _ = make_problem()
+    groups = np.arange(60) % 6  # speakers interleaved: every fold of these splitters shares them
+    with pytest.warns(UserWarning, match="are in both train and test"):
+        folds = make_folds(cv, X, y, groups)
+    assert any(set(groups[train]) & set(groups[test]) for train, test in folds)
+
+
+@pytest.mark.parametrize("cv", [3, "logo", GroupKFold(3), LeaveOneGroupOut()])
+def test_make_folds_is_silent_when_groups_are_respected(cv):
+    X, y, groups = make_problem()
+    y = y.copy()
+    y[::7] = -1  # unlabelled rows of a test group are left out, so no leak to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        make_folds(cv, X, y, groups)
 
 
 def test_fixed_split_is_used_as_given():
@@ -310,9 +385,12 @@ def test_fixed_split_accepts_a_list_of_pairs():
         # -1 would be the last row: on both sides, unseen by the overlap check
         ({"train": [0, 1, 2], "test": [-1]}, ValueError, r"FixedSplit: test indices must be row positions >= 0; got -1"),
         ([([-7, 0], [1])], ValueError, r"FixedSplit: train indices must be row positions >= 0; got -7"),
+        # a repeated row would be scored (or trained on) twice
+        ({"train": [0, 1, 1, 2], "test": [3]}, ValueError, r"FixedSplit: train indices repeat rows \[1\]; list each row once"),
+        ([([0, 1], [3, 3, 2])], ValueError, r"FixedSplit: test indices repeat rows \[3\]"),
     ],
     ids=["float-train", "str-test", "no-test", "no-train", "empty-list", "int", "str", "negative-test",
-         "negative-train"],
+         "negative-train", "repeated-train", "repeated-test"],
 )
 def test_fixed_split_rejects_what_is_not_a_split(split, error, match):
     with pytest.raises(error, match=match):
@@ -404,6 +482,68 @@ def test_labelled_split_counts_folds_with_and_without_y():
         LabelledSplit("logo").get_n_splits()
 
 
+def fixed_split_problem():
+    """Rows 0, 1, 10, 11 unlabelled; 10 (group 2) is trained on and 11 (group 3) tested on."""
+    y = np.array([-1, -1, 0, 1, 0, 1, 0, 1, 0, 1, -1, -1])
+    groups = np.array([0, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 3])
+    split = {"train": [0, 1, 2, 3, 4, 5, 10], "test": [6, 7, 8, 9, 11]}
+    return np.zeros((12, 1)), y, groups, split
+
+
+@pytest.mark.parametrize(
+    "as_cv",
+    [lambda split: split, lambda split: [(split["train"], split["test"])], FixedSplit],
+    ids=["dict", "list-of-pairs", "FixedSplit"],
+)
+def test_labelled_split_uses_fixed_folds_over_all_rows(as_cv):
+    X, y, groups, split = fixed_split_problem()
+    cv = LabelledSplit(as_cv(split))
+    ((train, test),) = cv.split(X, y)
+    # the given rows, not positions among the labelled rows; unlabelled row 11 leaves the test side
+    assert test.tolist() == [6, 7, 8, 9]
+    assert train.tolist() == [0, 1, 2, 3, 4, 5, 10]
+    ((train, test),) = cv.split(X, y, groups)
+    assert test.tolist() == [6, 7, 8, 9]
+    assert train.tolist() == [0, 1, 2, 3, 4, 5]  # unlabelled row 10 is of test group 2
+    assert cv.get_n_splits(X, y, groups) == 1
+
+
+def test_labelled_split_refuses_a_fixed_fold_without_a_labelled_test_row():
+    X, y, _, _ = fixed_split_problem()
+    with pytest.raises(ValueError, match="fold 1 of the fixed split has no labelled test row"):
+        list(LabelledSplit([([2, 3], [4, 5]), ([2, 3], [0, 1])]).split(X, y))
+
+
+def test_labelled_split_refuses_a_splitter_that_indexes_all_rows():
+    X, y, _, _ = fixed_split_problem()
+    predefined = PredefinedSplit([-1, -1, 0, 0, 0, 0, 1, 1, 1, 1, -1, -1])  # over all 12 rows
+    with pytest.raises(
+        ValueError,
+        match=r"splitter objects see only the labelled rows \(8 here\).*pass a FixedSplit or a list "
+        r"of \(train, test\) pairs",
+    ):
+        list(LabelledSplit(predefined).split(X, y))
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (None, r"y is required to split"),
+        (np.full(6, -1), r"No row of y is labelled \(every label is -1\)"),
+        (np.array([0, 1, np.nan, 1, 0, -1]), r"y has 1 missing labels .*Mark an unlabelled row with -1"),
+        (pd.Series([0, 1, None, 1, 0, -1], dtype="Int64"), r"y has 1 missing labels \(NaN/None/pd.NA\)"),
+        (np.array(["a", None, "b", "a", -1, "b"], dtype=object), r"y has 1 missing labels"),
+    ],
+    ids=["none", "all-unlabelled", "nan", "pandas-na", "object-none"],
+)
+def test_labelled_split_says_why_y_cannot_be_split(y, match):
+    with pytest.raises(ValueError, match=match):
+        list(LabelledSplit(2).split(np.zeros((6, 1)), y))
+    if y is not None:
+        with pytest.raises(ValueError, match=match):
+            make_folds({"train": [0, 1, 2], "test": [3, 4, 5]}, np.zeros((6, 1)), y)
+
+
 def test_labelled_split_repr():
     assert repr(LabelledSplit()) == "LabelledSplit(cv=5, shuffle=True, random_state=0)"
     assert repr(LabelledSplit("logo", shuffle=False, random_state=None)) == (
@@ -472,6 +612,18 @@ def test_labelled_split_logo_drives_grid_search_over_labelled_groups():
     assert cv.folds  # the search split with it
     check_folds_respect_labels_and_groups(cv.folds, y, groups)
     assert sorted(groups[test][0] for _, test in cv.folds[:5]) == [0, 1, 2, 3, 4]
+
+
+def test_labelled_split_receives_groups_under_metadata_routing():
+    X, y, groups = semi_supervised_problem()
+    cv = SpyLabelledSplit("logo")
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(
+            SelfTrainingClassifier(LogisticRegression(max_iter=200), max_iter=2), X, y,
+            params={"groups": groups}, cv=cv, scoring=labelled_scorer(),
+        )
+    assert len(scores["test_score"]) == len(np.unique(groups[y != -1])) == 5
+    check_folds_respect_labels_and_groups(cv.folds, y, groups)
 
 
 # --------------------------------------------------------------------------- #
@@ -574,13 +726,81 @@ def test_unlabelled_rows_are_dropped_for_supervised_and_kept_for_semi_supervised
         estimators, X, y, SIZES, protocols=LabelFractions([0.2]), cv=2, groups=groups
     )
     sizes = results.groupby("method")[["n_train", "n_labelled"]].first()
-    assert sizes.loc["logreg", "n_train"] == sizes.loc["logreg", "n_labelled"] == 6
+    # The pipeline's imputer sees every training row; its classifier the 6 labelled ones.
+    assert sizes.loc["logreg", "n_train"] == 30 > sizes.loc["logreg", "n_labelled"] == 6
     assert sizes.loc["self_training", "n_train"] == 30 > sizes.loc["self_training", "n_labelled"]
     forced = run_study(
         estimators, X, y, SIZES, protocols=LabelFractions([0.2]), cv=2, groups=groups,
-        unlabelled={"self_training": "drop"},
+        unlabelled={"self_training": "drop", "logreg": "drop"},
     )
     assert (forced["n_train"] == 6).all()
+
+
+class RowCounter(TransformerMixin, BaseEstimator):
+    """A pass-through transformer that records the rows and the y it was fitted with."""
+
+    def fit(self, X, y=None):
+        self.n_rows_, self.y_given_ = len(X), y is not None
+        FITTED_TRANSFORMERS.append(self)
+        return self
+
+    def transform(self, X):
+        return X
+
+
+class NeedsY(RowCounter):
+    """Like RowCounter, but its tags say it needs y (a supervised feature selector, say)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+FITTED_TRANSFORMERS: list = []
+
+
+def _fitted_rows(transformer_class, **study) -> list[tuple[int, bool]]:
+    X, y, groups = make_problem()
+    FITTED_TRANSFORMERS.clear()
+    pipeline = make_pipeline(transformer_class(), SimpleImputer(), LogisticRegression(max_iter=200))
+    results = run_study(
+        {"m": pipeline}, X, y, SIZES, protocols=LabelFractions([0.2]), cv=2, groups=groups,
+        n_jobs=1, **study,
+    )
+    assert (results["n_labelled"] == 6).all()
+    return [(t.n_rows_, t.y_given_) for t in FITTED_TRANSFORMERS]
+
+
+def test_a_pipelines_transformers_learn_from_every_training_row_without_labels():
+    # A DiffusionImputer in front of a classifier must see the unlabelled rows (it ignores y);
+    # the classifier must not (it would learn -1 as a class), and no step is given y with -1.
+    assert _fitted_rows(RowCounter) == [(30, False), (30, False)]
+    assert _fitted_rows(RowCounter, unlabelled="drop") == [(6, True), (6, True)]
+
+
+def test_a_pipeline_with_a_step_that_needs_y_sees_the_labelled_rows_only():
+    assert _fitted_rows(NeedsY) == [(6, True), (6, True)]
+    with pytest.raises(ValueError, match="unlabelled='transformers' for 'm' needs a Pipeline"):
+        _fitted_rows(NeedsY, unlabelled="transformers")
+
+
+def test_a_pipeline_fitted_on_every_row_predicts_as_one_fitted_by_hand():
+    X, y, groups = make_problem()
+    pipeline = make_pipeline(SimpleImputer(), LogisticRegression(max_iter=200))
+    folds = [(np.arange(30), np.arange(30, len(y)))]
+    y_train = keep_label_fraction(y[:30], 0.2, random_state=0)
+    y_semi = np.concatenate([y_train, y[30:]])
+    results = run_study(
+        {"m": pipeline}, X, y_semi, SIZES, cv=folds, metrics="WA", protocols=MissingRates([0.0])
+    )
+    by_hand = clone(pipeline)
+    by_hand[0].fit(X[:30])
+    labelled = y_train != -1
+    by_hand[1].fit(by_hand[0].transform(X[:30])[labelled], y_train[labelled])
+    expected = np.mean(by_hand.predict(X[30:]) == y[30:])
+    assert len(results) == 1 and results["n_train"].iloc[0] == 30
+    assert results["value"].iloc[0] == pytest.approx(expected)
 
 
 class UsersMaskedFusion(MaskedFusionClassifier):
@@ -666,6 +886,23 @@ def test_dask_backend_without_dask_says_how_to_install(monkeypatch):
     X, y, _ = make_problem(n=12)
     with pytest.raises(ImportError, match="pip install"):
         run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, backend="dask")
+
+
+@pytest.mark.parametrize(
+    "backend, options",
+    [
+        ("loky", {"scheduler": "tcp://localhost:8786"}),
+        ("threading", {"dask_options": {"n_workers": 4}}),
+        (None, {"dask_options": {"n_workers": 4}}),
+        ("dask", {"scheduler": "tcp://localhost:8786", "dask_options": {"n_workers": 4}}),
+    ],
+    ids=["scheduler-with-loky", "options-with-threading", "options-without-backend",
+         "options-with-an-address"],
+)
+def test_dask_settings_that_would_be_ignored_are_an_error(backend, options):
+    with pytest.raises(ValueError, match="dask_options|scheduler"):
+        with study_backend(backend, None, **options):
+            pass  # pragma: no cover - never entered
 
 
 def test_error_score_records_failures():
@@ -762,7 +999,9 @@ def test_run_study_checks_the_protocols(protocols, error, match):
 )
 def test_run_study_checks_the_unlabelled_option(unlabelled, shown):
     X, y, _ = make_problem(n=12)
-    with pytest.raises(ValueError, match=f"unlabelled must be 'auto', 'keep' or 'drop'; got {shown}"):
+    with pytest.raises(
+        ValueError, match=f"unlabelled must be 'auto', 'keep', 'drop' or 'transformers'; got {shown}"
+    ):
         run_study({"m": NanPatternRecorder()}, X, y, SIZES, cv=2, unlabelled=unlabelled)
 
 
@@ -818,10 +1057,12 @@ def test_summarize_pivot_and_markdown():
         }
     )
     summary = summarize(results)
-    assert list(summary.columns) == ["method", "protocol", "setting", "metric", "mean", "std", "n_folds", "fit_time"]
+    assert list(summary.columns) == [
+        "method", "protocol", "setting", "metric", "mean", "std", "n_folds", "n_failed", "fit_time"
+    ]
     row = summary[(summary["method"] == "a") & (summary["setting"] == "full")].iloc[0]
     assert row["mean"] == pytest.approx(0.7) and row["std"] == pytest.approx(np.std([0.8, 0.6], ddof=1))
-    assert row["n_folds"] == 2
+    assert row["n_folds"] == 2 and row["n_failed"] == 0
     table = pivot_summary(summary, digits=2)
     assert list(table.columns) == ["method", "full", "v"]
     assert table.iloc[0].tolist() == ["a", "0.70 ± 0.14", "0.50 ± 0.00"]
@@ -832,6 +1073,36 @@ def test_summarize_pivot_and_markdown():
     assert lines[3] == "| b | 0.80 ± 0.14 | 0.50 ± 0.14 |"
     numeric = to_markdown(summary[["method", "mean"]].head(1), floatfmt=".1f")
     assert numeric.split("\n")[1:3] == ["| :--- | ---: |", "| a | 0.7 |"]
+
+
+def test_a_cell_with_a_failed_fold_has_no_mean():
+    # error_score=np.nan: method a failed on fold 1. Its mean over folds 0 and 2 would be
+    # compared with b's over all three.
+    results = pd.DataFrame({
+        "method": ["a"] * 3 + ["b"] * 3, "setting": "full", "metric": "UA",
+        "fold": [0, 1, 2] * 2, "value": [0.9, np.nan, 0.7, 0.6, 0.5, 0.4],
+        "fit_time": [1.0, np.nan, 3.0, 1.0, 1.0, 1.0],
+    })
+    summary = summarize(results).set_index("method")
+    assert np.isnan(summary.loc["a", "mean"]) and np.isnan(summary.loc["a", "std"])
+    assert (summary.loc["a", "n_folds"], summary.loc["a", "n_failed"]) == (3, 1)
+    assert summary.loc["a", "fit_time"] == pytest.approx(2.0)  # over the fits that ran
+    assert summary.loc["b", "mean"] == pytest.approx(0.5) and summary.loc["b", "n_failed"] == 0
+    table = pivot_summary(summary.reset_index(), digits=2)
+    assert table.to_dict("records") == [
+        {"method": "a", "full": "failed (1/3 folds)"},
+        {"method": "b", "full": "0.50 ± 0.10"},
+    ]
+
+
+def test_pivot_summary_of_a_single_fold_shows_the_mean_alone():
+    results = pd.DataFrame({"method": ["a", "a"], "setting": ["full", "v"], "metric": "UA",
+                            "fold": 0, "value": [0.7, 0.5]})
+    summary = summarize(results)
+    assert summary["std"].isna().all()  # the std of one fold
+    assert pivot_summary(summary, digits=2).to_dict("records") == [
+        {"method": "a", "full": "0.70", "v": "0.50"}
+    ]
 
 
 def test_markdown_with_the_index_as_first_column():

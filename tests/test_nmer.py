@@ -245,6 +245,32 @@ def test_add_modality_noise():
         add_modality_noise(X, MODALITIES, ["a"], t=101)
 
 
+@pytest.mark.parametrize(
+    ("t", "error", "match"),
+    [
+        (2.9, TypeError, "integer"),  # was truncated to 2
+        (0.5, TypeError, "integer"),  # was truncated to 0: X came back unchanged
+        (np.full(20, 3.0), TypeError, "dtype float64"),
+        (True, TypeError, "integer"),
+        (np.ones(3, dtype=int), ValueError, r"shape \(\) or \(20,\).*got shape \(3,\)"),
+        (np.ones((20, 1), dtype=int), ValueError, r"got shape \(20, 1\)"),
+        (-1, ValueError, r"t must lie in \[0, 100\]"),
+        (np.array([0, 101] * 10), ValueError, r"t must lie in \[0, 100\]"),
+    ],
+)
+def test_add_modality_noise_checks_t(t, error, match):
+    X, _ = shared_latent_views()
+    with pytest.raises(error, match=match):
+        add_modality_noise(X[:20], MODALITIES, ["a"], t=t, random_state=0)
+
+
+def test_add_modality_noise_takes_integer_steps_of_any_integer_type():
+    X, _ = shared_latent_views()
+    one_step = add_modality_noise(X[:20], MODALITIES, ["a"], t=np.int32(40), random_state=0)
+    per_row = add_modality_noise(X[:20], MODALITIES, ["a"], t=np.full(20, 40, np.uint8), random_state=0)
+    np.testing.assert_array_equal(one_step, per_row)
+
+
 def test_add_modality_noise_reads_dataframes_like_the_estimators():
     # Column names in modalities raised "needs a DataFrame" for a DataFrame; inf passed silently.
     X, _ = shared_latent_views()

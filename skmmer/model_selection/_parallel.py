@@ -58,6 +58,26 @@ def _dask_client(scheduler, cluster_options: dict | None) -> Iterator[object]:
         yield client
 
 
+def _check_dask_arguments(backend: str | None, scheduler, dask_options: dict | None) -> None:
+    """Refuse dask settings that the chosen backend would silently ignore."""
+    if backend != "dask":
+        given = [
+            name
+            for name, value in (("scheduler", scheduler), ("dask_options", dask_options))
+            if value is not None
+        ]
+        if given:
+            raise ValueError(
+                f"{' and '.join(given)} apply to backend='dask' only; got backend={backend!r}. "
+                "Set backend='dask' or leave them out."
+            )
+    elif scheduler is not None and dask_options is not None:
+        raise ValueError(
+            "dask_options configure the LocalCluster started when scheduler is None; with "
+            f"scheduler={scheduler!r} they would be ignored. Leave one of them out."
+        )
+
+
 @contextlib.contextmanager
 def study_backend(
     backend: str | None, n_jobs: int | None, scheduler=None, dask_options: dict | None = None
@@ -67,10 +87,15 @@ def study_backend(
     ``backend=None`` leaves joblib's configuration alone (so an enclosing
     ``joblib.parallel_config`` still applies); ``"dask"`` runs on a
     distributed cluster; any other name is a joblib backend
-    (``"loky"``, ``"threading"``, ...).
+    (``"loky"``, ``"threading"``, ...). ``scheduler`` (which implies
+    ``"dask"`` when ``backend`` is None) and ``dask_options`` (the
+    ``LocalCluster`` settings when ``scheduler`` is None) belong to the dask
+    backend: given with another backend, or both at once, they raise
+    ``ValueError`` rather than being ignored.
     """
     if backend is None and scheduler is not None:
         backend = "dask"
+    _check_dask_arguments(backend, scheduler, dask_options)
     if backend is None:
         yield n_jobs
     elif backend == "dask":

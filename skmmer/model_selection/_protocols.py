@@ -193,12 +193,70 @@ def _train_label(label_fraction: float | None, missing: tuple, missing_label: st
     return ",".join(parts) or "observed"
 
 
+def _as_list(values) -> list:
+    """A single value (a number or a string) as a one-element list; a sequence as a list."""
+    return [values] if np.ndim(values) == 0 else list(values)
+
+
+def _rate_list(rates) -> list | None:
+    """``rates`` as a list (a single rate as one), or None for the default grid."""
+    if rates is None:
+        return None
+    rates = _as_list(rates)
+    if not rates:
+        # Checked here: an empty grid would fit every fold and score nothing.
+        raise ValueError("MissingRates: rates is empty; give at least one rate, or None for default_rates.")
+    return rates
+
+
+def _condition_list(conditions, parameter: str):
+    """Conditions as a list of tuples of kept names; None and ``"all"`` as given.
+
+    A single string is one condition keeping that modality, as a string item
+    of the list is.
+    """
+    if conditions is None or (isinstance(conditions, str) and conditions == "all"):
+        return conditions
+    if isinstance(conditions, str):
+        conditions = [conditions]
+    try:
+        conditions = list(conditions)
+    except TypeError:
+        raise TypeError(
+            f"{parameter} must be None, 'all', a modality name or a list of conditions; got "
+            f"{conditions!r}."
+        ) from None
+    kept = [_kept_names(condition, parameter) for condition in conditions]
+    if not kept:
+        raise ValueError(
+            f"{parameter} is empty; give at least one condition (a modality name or a tuple of "
+            "names)."
+        )
+    if not all(kept):
+        raise ValueError(
+            f"{parameter} holds a condition that keeps no modality; every condition keeps at "
+            "least one."
+        )
+    return kept
+
+
+def _kept_names(condition, parameter: str) -> tuple[str, ...]:
+    if isinstance(condition, str):
+        return (condition,)
+    try:
+        return tuple(map(str, condition))
+    except TypeError:
+        raise TypeError(
+            f"{parameter}: a condition is a modality name or a tuple of names; got {condition!r}."
+        ) from None
+
+
 def _condition_tests(conditions, layout: ModalityLayout) -> list[tuple[str, EvalSpec]]:
-    if conditions is None or conditions == "all":
+    """The test settings of conditions from :func:`_condition_list`."""
+    if conditions is None or isinstance(conditions, str):  # "all", the only string kept
         conditions = missing_conditions(layout, include_full=True)
     tests = []
-    for condition in conditions:
-        kept = (condition,) if isinstance(condition, str) else tuple(map(str, condition))
+    for kept in conditions:
         for name in kept:
             layout.index(name)  # raises a clear error for an unknown modality
         ordered = tuple(n for n in layout.names if n in kept)  # label in modality order
@@ -316,9 +374,11 @@ class FixedConditions(StudyProtocol):
 
     Parameters
     ----------
-    conditions : None or list of (str or tuple of str), default=None
-        Kept modality names per condition. ``None``: every condition of
-        :func:`skmmer.masking.missing_conditions` with the full one first;
+    conditions : None, "all", str or list of (str or tuple of str), default=None
+        Kept modality names per condition: a tuple of names, or one name for
+        a condition keeping that modality alone (a single name, outside a
+        list, is one such condition). ``None`` or ``"all"``: every condition
+        of :func:`skmmer.masking.missing_conditions` with the full one first;
         for three modalities the six MMIN conditions and full.
     train_missing : None, float, "max" or "subsets", default=None
         Simulated missingness of the training rows: ``None`` trains on them
@@ -339,7 +399,7 @@ class FixedConditions(StudyProtocol):
 
     def __init__(self, conditions=None, *, train_missing=None, name: str = "fixed_conditions"):
         _check_train_missing(train_missing, (MAX_RATE, "subsets"))
-        self.conditions = conditions
+        self.conditions = _condition_list(conditions, "FixedConditions: conditions")
         self.train_missing = train_missing
         self.name = name
 
@@ -368,9 +428,10 @@ class MissingRates(StudyProtocol):
 
     Parameters
     ----------
-    rates : sequence of (float or "max"), default=None
-        Test missing rates; ``None`` is :func:`default_rates`: 0.0, 0.1, ...
-        up to below ``(M - 1) / M``, then ``"max"``.
+    rates : float, "max" or sequence of (float or "max"), default=None
+        Test missing rates (a single one for one rate); ``None`` is
+        :func:`default_rates`: 0.0, 0.1, ... up to below ``(M - 1) / M``,
+        then ``"max"``.
     train_missing : None, float, "max", "subsets" or "same", default=None
         Simulated missingness of the training rows, as in
         :class:`FixedConditions`; ``"same"`` fits one model per rate, trained
@@ -400,14 +461,14 @@ class MissingRates(StudyProtocol):
 
     def __init__(self, rates=None, *, train_missing=None, name: str = "missing_rates"):
         _check_train_missing(train_missing, (MAX_RATE, "subsets", "same"))
-        self.rates = rates
+        self.rates = _rate_list(rates)
         self.train_missing = train_missing
         self.name = name
 
     def plan(self, layout: ModalityLayout) -> list[SettingPlan]:
         """One training setting scored on every rate, or one per rate for ``"same"``."""
         n_modalities = layout.n_modalities
-        rates = default_rates(n_modalities) if self.rates is None else list(self.rates)
+        rates = default_rates(n_modalities) if self.rates is None else self.rates
         tests = [
             (_rate_label(rate), EvalSpec("rate", _resolve_rate(rate, n_modalities)))
             for rate in rates
@@ -435,15 +496,16 @@ class LabelFractions(StudyProtocol):
 
     Parameters
     ----------
-    fractions : sequence of float, default=(0.01, 0.05, 0.2, 1.0)
-        Fractions of training labels kept, in ``(0, 1]``.
+    fractions : float or sequence of float, default=(0.01, 0.05, 0.2, 1.0)
+        Fractions of training labels kept, in ``(0, 1]`` (a single one for
+        one fraction).
     train_missing : None, float, "max" or "subsets", default=None
         Simulated missingness of the training rows, as in
         :class:`FixedConditions`.
-    test_conditions : None, "all" or list, default=None
+    test_conditions : None, "all", str or list, default=None
         ``None`` scores the test rows as observed (setting ``"observed"``);
-        otherwise the fixed conditions of :class:`FixedConditions`
-        (``"all"``: every one, full first).
+        otherwise the fixed conditions, as ``conditions`` of
+        :class:`FixedConditions` (``"all"``: every one, full first).
     name : str, default="label_fractions"
         The ``protocol`` column of the results.
 
@@ -458,19 +520,22 @@ class LabelFractions(StudyProtocol):
 
     def __init__(
         self,
-        fractions: Sequence[float] = (0.01, 0.05, 0.2, 1.0),
+        fractions: float | Sequence[float] = (0.01, 0.05, 0.2, 1.0),
         *,
         train_missing=None,
         test_conditions=None,
         name: str = "label_fractions",
     ):
         _check_train_missing(train_missing, (MAX_RATE, "subsets"))
+        fractions = _as_list(fractions)
+        if not fractions:
+            raise ValueError("LabelFractions: fractions is empty; give at least one fraction in (0, 1].")
         for fraction in fractions:
             if not 0.0 < float(fraction) <= 1.0:
                 raise ValueError(f"Label fractions lie in (0, 1]; got {fraction!r}.")
         self.fractions = tuple(float(f) for f in fractions)
         self.train_missing = train_missing
-        self.test_conditions = test_conditions
+        self.test_conditions = _condition_list(test_conditions, "LabelFractions: test_conditions")
         self.name = name
 
     def plan(self, layout: ModalityLayout) -> list[SettingPlan]:

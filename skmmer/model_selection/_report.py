@@ -11,11 +11,16 @@ __all__ = ["pivot_summary", "summarize", "to_markdown"]
 
 _KEYS = ("method", "dataset", "protocol", "train_setting", "setting", "metric")
 #: The columns summarize adds to its keys.
-_STATISTICS = ("mean", "std", "n_folds", "fit_time")
+_STATISTICS = ("mean", "std", "n_folds", "n_failed", "fit_time")
 
 
 def summarize(results: pd.DataFrame, *, by: Sequence[str] | None = None, ddof: int = 1) -> pd.DataFrame:
     """Mean and standard deviation over folds of every study cell.
+
+    A cell with a failed fold (a NaN ``value``: a fit or predict that failed
+    under ``error_score=np.nan``, or a metric undefined on that fold) has a
+    NaN mean and std, as in scikit-learn's search results: a mean over the
+    other folds would compare methods on different folds.
 
     Parameters
     ----------
@@ -32,7 +37,9 @@ def summarize(results: pd.DataFrame, *, by: Sequence[str] | None = None, ddof: i
     -------
     DataFrame
         The ``by`` columns, in the order the cells first appear, then
-        ``mean``, ``std``, ``n_folds`` and the mean ``fit_time``.
+        ``mean``, ``std``, ``n_folds`` (folds of the cell), ``n_failed``
+        (those with a NaN value) and the mean ``fit_time`` (over the fits
+        that ran).
 
     Examples
     --------
@@ -41,12 +48,19 @@ def summarize(results: pd.DataFrame, *, by: Sequence[str] | None = None, ddof: i
     >>> results = pd.DataFrame({"method": ["a", "a"], "metric": ["UA", "UA"],
     ...                         "fold": [0, 1], "value": [0.5, 0.7], "fit_time": [1.0, 3.0]})
     >>> summarize(results).round(3).to_dict("records")
-    [{'method': 'a', 'metric': 'UA', 'mean': 0.6, 'std': 0.141, 'n_folds': 2, 'fit_time': 2.0}]
+    [{'method': 'a', 'metric': 'UA', 'mean': 0.6, 'std': 0.141, 'n_folds': 2, 'n_failed': 0, 'fit_time': 2.0}]
     """
     keys = [k for k in _KEYS if k in results.columns] if by is None else list(by)
-    grouped = results.groupby(keys, sort=False, dropna=False)
-    summary = grouped["value"].agg(["mean", "count"]).rename(columns={"count": "n_folds"})
-    summary.insert(1, "std", grouped["value"].std(ddof=ddof))
+    grouped = results.assign(_failed=results["value"].isna()).groupby(keys, sort=False, dropna=False)
+    summary = pd.DataFrame(
+        {
+            "mean": grouped["value"].mean(),
+            "std": grouped["value"].std(ddof=ddof),
+            "n_folds": grouped["value"].size(),
+            "n_failed": grouped["_failed"].sum(),
+        }
+    )
+    summary.loc[summary["n_failed"] > 0, ["mean", "std"]] = np.nan
     if "fit_time" in results.columns:
         summary["fit_time"] = grouped["fit_time"].mean()
     return summary.reset_index()
@@ -61,6 +75,9 @@ def pivot_summary(
     digits: int = 4,
 ) -> pd.DataFrame:
     """A paper-style table of a summary: ``mean ± std`` cells, settings as columns.
+
+    A cell with failed folds reads ``failed (k/n folds)``; one whose std is
+    NaN (a single fold) shows the mean alone.
 
     Key columns of ``summary`` (all but its statistics) that vary and are
     neither ``rows`` nor ``columns`` (the metric, say, or a ``seed`` it was
@@ -99,9 +116,14 @@ def pivot_summary(
     keys = [k for k in summary.columns if k not in _STATISTICS]
     varying = [k for k in keys if k not in rows and k != columns and summary[k].nunique() > 1]
     rows = rows + varying
-    cells = summary["mean"].map(lambda v: f"{v:.{digits}f}")
-    if with_std and "std" in summary.columns:
-        cells = cells + summary["std"].map(lambda v: f" ± {v:.{digits}f}")
+    no_value = pd.Series(np.nan, index=summary.index)
+    stds = summary["std"] if with_std and "std" in summary.columns else no_value
+    cells = [
+        _cell_text(mean, std, n_failed, n_folds, digits)
+        for mean, std, n_failed, n_folds in zip(
+            summary["mean"], stds, summary.get("n_failed", no_value), summary.get("n_folds", no_value)
+        )
+    ]
     table = summary[rows].assign(_cell=cells, _column=summary[columns].astype(str))
     wide = table.pivot_table(
         index=rows, columns="_column", values="_cell", aggfunc="first", sort=False
@@ -109,6 +131,16 @@ def pivot_summary(
     wide = wide[list(pd.unique(table["_column"]))]  # settings in study order
     wide.columns.name = None
     return wide.reset_index()
+
+
+def _cell_text(mean: float, std: float, n_failed: float, n_folds: float, digits: int) -> str:
+    """``mean ± std``, the mean alone when std is NaN, or which folds failed."""
+    if n_failed > 0:
+        return f"failed ({int(n_failed)}/{int(n_folds)} folds)" if n_folds > 0 else "failed"
+    text = f"{mean:.{digits}f}"
+    if not np.isnan(std):
+        text += f" ± {std:.{digits}f}"
+    return text
 
 
 def _markdown_cell(value, floatfmt: str) -> str:

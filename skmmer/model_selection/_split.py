@@ -21,6 +21,7 @@ from sklearn.model_selection import (
     StratifiedGroupKFold,
     StratifiedKFold,
 )
+from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils.multiclass import type_of_target
 
 from skmmer._random import seed_from_random_state
@@ -45,7 +46,34 @@ def _as_index_array(indices, name: str) -> tuple[np.ndarray, int | None]:
         raise ValueError(
             f"FixedSplit: {name} indices must be row positions >= 0; got {int(array.min())}."
         )
+    values, counts = np.unique(array, return_counts=True)
+    if (counts > 1).any():
+        # A repeated test row would be scored twice and a repeated train row weigh double.
+        raise ValueError(
+            f"FixedSplit: {name} indices repeat rows {values[counts > 1][:5].tolist()}; list "
+            "each row once."
+        )
     return array, None
+
+
+def _checked_labels(y) -> np.ndarray:
+    """``y`` as an array, refused when it cannot be split into labelled test folds."""
+    if y is None:
+        raise ValueError(
+            "y is required to split: test folds are drawn from the labelled rows (y != -1)."
+        )
+    y = np.asarray(y)
+    missing = pd.isna(y)
+    if missing.any():
+        raise ValueError(
+            f"y has {int(missing.sum())} missing labels (NaN/None/pd.NA). Mark an unlabelled "
+            "row with -1, skmmer's marker for unlabelled rows, not with a missing value."
+        )
+    if not _labelled_part(y)[0].any():
+        raise ValueError(
+            "No row of y is labelled (every label is -1): test folds need labelled rows."
+        )
+    return y
 
 
 def _checked_groups(groups, n_rows: int) -> np.ndarray | None:
@@ -149,6 +177,15 @@ class FixedSplit:
         return f"FixedSplit(<{len(self.folds)} fold(s)>)"
 
 
+def _as_fixed_split(cv) -> FixedSplit | None:
+    """``cv`` as a :class:`FixedSplit` when it gives folds over all rows, else None."""
+    if isinstance(cv, FixedSplit):
+        return cv
+    if isinstance(cv, (Mapping, list, tuple)):
+        return FixedSplit(cv)
+    return None
+
+
 def _is_classification_target(y) -> bool:
     if y is None:
         return False
@@ -187,9 +224,14 @@ def make_splitter(cv=5, *, y=None, groups=None, shuffle: bool = True, random_sta
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skmmer.model_selection import make_splitter
-    >>> make_splitter(5, y=[0, 1] * 10, groups=list(range(4)) * 5)
+    >>> y, groups = [0, 1] * 10, list(range(10)) * 2
+    >>> splitter = make_splitter(5, y=y, groups=groups)
+    >>> splitter
     StratifiedGroupKFold(n_splits=5, random_state=0, shuffle=True)
+    >>> len(list(splitter.split(np.zeros((20, 1)), y, groups)))
+    5
     >>> make_splitter(3, y=[0, 1] * 10)
     StratifiedKFold(n_splits=3, random_state=0, shuffle=True)
     """
@@ -218,29 +260,39 @@ def make_splitter(cv=5, *, y=None, groups=None, shuffle: bool = True, random_sta
     return KFold(n_splits=int(cv), shuffle=shuffle, random_state=seed)
 
 
-class LabelledSplit:
+class LabelledSplit(GroupsConsumerMixin):
     """Split the labelled rows only and give the unlabelled ones to training.
 
     Stratifying splitters would otherwise count ``-1`` as a class and put
-    unlabelled rows into test folds, where they cannot be scored. Here the
-    wrapped splitter sees only the labelled rows (so it stratifies on the real
-    classes); every unlabelled row joins the training side of each fold,
-    except those whose group is in that fold's test side, which are left
-    out of the fold (a speaker must not leak from test into training).
+    unlabelled rows into test folds, where they cannot be scored. Here test
+    folds hold labelled rows only (so a splitter stratifies on the real
+    classes), and unlabelled rows are trained on, except those whose group
+    is in that fold's test side, which are left out of the fold (a speaker
+    must not leak from test into training).
 
     Parameters
     ----------
-    cv : int, "logo" or splitter, default=5
-        Splitter for the labelled rows, as in :func:`make_splitter` (which
-        picks it once ``y`` and ``groups`` are known). A splitter object sees
-        the labelled rows only, so its indices are positions among them: for
-        folds fixed in advance over all rows (``PredefinedSplit``, say) give
-        :func:`make_folds` a list of ``(train, test)`` pairs or a
-        :class:`FixedSplit` instead.
+    cv : int, "logo", dict, list of pairs, FixedSplit or splitter, default=5
+        An int, ``"logo"`` or a splitter object: the splitter of
+        :func:`make_splitter` (picked once ``y`` and ``groups`` are known),
+        run on the labelled rows only; every unlabelled row joins the
+        training side of each fold. A splitter object sees the labelled rows
+        only, so its indices are positions among them; one whose indices
+        fall outside them (a ``PredefinedSplit`` over all rows, say) raises
+        ``ValueError``. A dict with ``"train"``/``"test"`` indices, a list of
+        ``(train, test)`` pairs or a :class:`FixedSplit`: folds fixed in
+        advance over all rows; each test fold keeps its labelled rows and
+        each training fold its given rows, labelled or not.
     shuffle : bool, default=True
         Passed to :func:`make_splitter`.
     random_state : int, RandomState instance or None, default=0
         Passed to :func:`make_splitter`.
+
+    Notes
+    -----
+    With ``sklearn.set_config(enable_metadata_routing=True)`` it requests
+    ``groups``, as scikit-learn's group splitters do: pass
+    ``params={"groups": groups}`` to ``cross_validate`` or ``fit``.
 
     Examples
     --------
@@ -249,6 +301,9 @@ class LabelledSplit:
     >>> y = np.array([0, 1, 0, 1, -1, -1, 0, 1])
     >>> for train, test in LabelledSplit(2).split(np.zeros((8, 1)), y):
     ...     assert (y[test] != -1).all() and {4, 5} <= set(train.tolist())
+    >>> fixed = LabelledSplit({"train": [0, 1, 2, 4], "test": [3, 5, 6, 7]})
+    >>> [(train.tolist(), test.tolist()) for train, test in fixed.split(np.zeros((8, 1)), y)]
+    [([0, 1, 2, 4], [3, 6, 7])]
     """
 
     def __init__(self, cv=5, *, shuffle: bool = True, random_state=0):
@@ -263,20 +318,29 @@ class LabelledSplit:
 
     def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train, test)`` row indices; test rows are all labelled."""
-        y = np.asarray(y)
-        labelled, y_labelled = _labelled_part(y)
-        labelled_rows = np.flatnonzero(labelled)
-        unlabelled_rows = np.flatnonzero(~labelled)
+        y = _checked_labels(y)
         groups = _checked_groups(groups, len(y))
+        labelled, y_labelled = _labelled_part(y)
+        fixed = _as_fixed_split(self.cv)
+        if fixed is None:
+            folds = self._folds_of_labelled_rows(X, labelled, y_labelled, groups)
+        else:
+            folds = _labelled_test_folds(fixed, labelled, groups)
+        for train, test in folds:
+            yield _without_unlabelled_of_test_groups(train, test, labelled, groups), test
+
+    def _folds_of_labelled_rows(
+        self, X, labelled: np.ndarray, y_labelled: np.ndarray, groups
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The splitter's folds of the labelled rows, every unlabelled row added to training."""
+        labelled_rows = np.flatnonzero(labelled)
         groups_labelled = None if groups is None else groups[labelled_rows]
         X_labelled = None if X is None else _take_rows(X, labelled_rows)
         splitter = self._labelled_splitter(y_labelled, groups_labelled)
         for train, test in splitter.split(X_labelled, y_labelled, groups_labelled):
-            train, test = labelled_rows[train], labelled_rows[test]
-            extra = unlabelled_rows
-            if groups is not None:
-                extra = extra[~np.isin(groups[extra], groups[test])]
-            yield np.sort(np.concatenate([train, extra])), test
+            _check_positions_among_labelled_rows(splitter, train, test, labelled_rows.size)
+            train = np.concatenate([labelled_rows[train], np.flatnonzero(~labelled)])
+            yield np.sort(train), labelled_rows[test]
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
         """Number of folds (``"logo"`` needs ``y`` and ``groups``)."""
@@ -289,6 +353,38 @@ class LabelledSplit:
 
     def __repr__(self) -> str:
         return f"LabelledSplit(cv={self.cv!r}, shuffle={self.shuffle}, random_state={self.random_state!r})"
+
+
+def _check_positions_among_labelled_rows(splitter, train, test, n_labelled: int) -> None:
+    """Refuse a splitter whose indices are not positions among the labelled rows."""
+    largest = max(np.max(train, initial=-1), np.max(test, initial=-1))
+    if largest >= n_labelled:
+        raise ValueError(
+            f"LabelledSplit: {splitter!r} gave row {int(largest)}, but splitter objects see only "
+            f"the labelled rows ({n_labelled} here) and index positions among them. For folds "
+            "fixed in advance over all rows (a PredefinedSplit, say) pass a FixedSplit or a "
+            "list of (train, test) pairs as cv."
+        )
+
+
+def _labelled_test_folds(
+    fixed: FixedSplit, labelled: np.ndarray, groups
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The fixed folds over all rows, each test side cut to its labelled rows."""
+    # `labelled` has one entry per row, like X: FixedSplit checks the indices against its length.
+    for k, (train, test) in enumerate(fixed.split(labelled, None, groups)):
+        test = test[labelled[test]]
+        if not test.size:
+            raise ValueError(f"LabelledSplit: fold {k} of the fixed split has no labelled test row.")
+        yield train, test
+
+
+def _without_unlabelled_of_test_groups(train, test, labelled, groups) -> np.ndarray:
+    """``train`` less its unlabelled rows whose group is on the test side."""
+    if groups is None:
+        return train
+    leaking = ~labelled[train] & np.isin(groups[train], groups[test])
+    return train[~leaking]
 
 
 def _warn_on_shared_groups(folds, groups) -> None:
@@ -309,10 +405,12 @@ def _warn_on_shared_groups(folds, groups) -> None:
 def make_folds(cv, X, y, groups=None, *, random_state=0) -> list[tuple[np.ndarray, np.ndarray]]:
     """The list of ``(train, test)`` index pairs a study runs on.
 
-    A dict, a list of pairs or a :class:`FixedSplit` are used as given (a
-    warning says when a group is on both sides). Otherwise the splitter of
-    :func:`make_splitter` runs inside :class:`LabelledSplit`, so that test
-    folds hold labelled rows only and stratification ignores ``-1``.
+    A dict, a list of pairs or a :class:`FixedSplit` are used as given.
+    Otherwise the splitter of :func:`make_splitter` runs inside
+    :class:`LabelledSplit`, so that test folds hold labelled rows only and
+    stratification ignores ``-1``. Either way a warning says when a group is
+    on both sides of a fold (a fixed split, or a splitter that ignores
+    groups, such as ``KFold``).
 
     Parameters
     ----------
@@ -320,6 +418,8 @@ def make_folds(cv, X, y, groups=None, *, random_state=0) -> list[tuple[np.ndarra
         See :func:`make_splitter`.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
+        Labels; ``-1`` marks an unlabelled row (never in a generated test
+        fold). Missing values (NaN) are refused.
     groups : array-like of shape (n_samples,), default=None
     random_state : int, RandomState instance or None, default=0
 
@@ -337,13 +437,10 @@ def make_folds(cv, X, y, groups=None, *, random_state=0) -> list[tuple[np.ndarra
     >>> all(not set(groups[tr]) & set(groups[te]) for tr, te in folds)
     True
     """
+    y = _checked_labels(y)
     groups = _checked_groups(groups, len(y))
-    fixed = cv if isinstance(cv, FixedSplit) else None
-    if fixed is None and isinstance(cv, (Mapping, list, tuple)):
-        fixed = FixedSplit(cv)
-    if fixed is not None:
-        folds = list(fixed.split(X, y, groups))
-        _warn_on_shared_groups(folds, groups)
-        return folds
-    splitter = LabelledSplit(cv, random_state=random_state)
-    return list(splitter.split(X, y, groups))
+    fixed = _as_fixed_split(cv)
+    splitter = fixed if fixed is not None else LabelledSplit(cv, random_state=random_state)
+    folds = list(splitter.split(X, y, groups))
+    _warn_on_shared_groups(folds, groups)
+    return folds

@@ -12,6 +12,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection._search import BaseSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
@@ -55,7 +57,8 @@ class _Task:
     train_spec: TrainSpec
     # Each test setting once, with every (protocol, train label, setting label) reporting it.
     evaluations: list[tuple[EvalSpec, list[tuple[str, str, str]]]]
-    drop_unlabelled: bool
+    # "keep", "drop" or "transformers" (see run_study's ``unlabelled``).
+    unlabelled: str
 
 
 # --------------------------------------------------------------------------- #
@@ -108,8 +111,28 @@ def _keeps_unlabelled_rows(estimator) -> bool:
     return False
 
 
-def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
-    """Per method: True when its unlabelled training rows are dropped before fit."""
+def _transformers_learn_without_labels(estimator) -> bool:
+    """Whether ``estimator`` is a pipeline whose steps before the last never need ``y``.
+
+    Such steps (imputers, scalers, :class:`~skmmer.DiffusionImputer`) can learn
+    from the unlabelled rows even when the final estimator cannot; a step whose
+    tags say it requires ``y`` (a supervised feature selector, a target
+    encoder) cannot, and the whole pipeline then sees the labelled rows only.
+    """
+    if not isinstance(estimator, Pipeline) or len(estimator.steps) < 2:
+        return False
+    steps = [step for _, step in estimator.steps[:-1] if step not in (None, "passthrough")]
+    return all(not get_tags(step).target_tags.required for step in steps)
+
+
+def _auto_policy(estimator) -> str:
+    if _keeps_unlabelled_rows(estimator):
+        return "keep"
+    return "transformers" if _transformers_learn_without_labels(estimator) else "drop"
+
+
+def _unlabelled_policy(unlabelled, estimators: dict[str, object]) -> dict[str, str]:
+    """Per method: "keep", "drop" or "transformers" (see run_study's ``unlabelled``)."""
     choices = unlabelled if isinstance(unlabelled, Mapping) else dict.fromkeys(estimators, unlabelled)
     unknown = sorted(set(map(str, choices)) - set(estimators))
     if unknown:
@@ -120,10 +143,16 @@ def _drop_policy(unlabelled, estimators: dict[str, object]) -> dict[str, bool]:
     policy = {}
     for name, estimator in estimators.items():
         choice = choices.get(name, "auto")
-        if choice not in ("auto", "keep", "drop"):
-            raise ValueError(f"unlabelled must be 'auto', 'keep' or 'drop'; got {choice!r}.")
-        keep = _keeps_unlabelled_rows(estimator) if choice == "auto" else choice == "keep"
-        policy[name] = not keep
+        if choice not in ("auto", "keep", "drop", "transformers"):
+            raise ValueError(
+                f"unlabelled must be 'auto', 'keep', 'drop' or 'transformers'; got {choice!r}."
+            )
+        if choice == "transformers" and not _transformers_learn_without_labels(estimator):
+            raise ValueError(
+                f"unlabelled='transformers' for {name!r} needs a Pipeline of at least two steps "
+                f"whose steps before the last do not require y; got {estimator!r}."
+            )
+        policy[name] = _auto_policy(estimator) if choice == "auto" else choice
     return policy
 
 
@@ -182,10 +211,23 @@ def _failure(error_score, what: str, task: _Task, error: Exception) -> float:
     return float(error_score)
 
 
+def _fit_transformers_on_every_row(pipeline, X_fit, y_fit):
+    """Fit a pipeline's transformers on every row (without ``y``), its last step on the labelled rows."""
+    transformed = pipeline[:-1].fit_transform(X_fit)
+    labelled = np.flatnonzero(is_labelled(y_fit))
+    rows = transformed.iloc[labelled] if hasattr(transformed, "iloc") else transformed[labelled]
+    pipeline.steps[-1][1].fit(rows, y_fit[labelled])
+    return pipeline
+
+
 def _fit(task: _Task, X_fit, y_fit, columns, error_score):
     start = time.perf_counter()
+    X_input = _as_estimator_input(X_fit, columns)
     try:
-        estimator = task.estimator.fit(_as_estimator_input(X_fit, columns), y_fit)
+        if task.unlabelled == "transformers":
+            estimator = _fit_transformers_on_every_row(task.estimator, X_input, y_fit)
+        else:
+            estimator = task.estimator.fit(X_input, y_fit)
     except Exception as error:  # any failure: error_score decides
         _failure(error_score, "fit", task, error)
         return None, float("nan")
@@ -211,7 +253,7 @@ def _run_task(X, y, task: _Task, layout, metrics, columns, dataset, random_state
     X_fit, y_fit = task.train_spec.make(
         X[task.train], y[task.train], layout, random_state=random_state, fold=task.fold
     )
-    if task.drop_unlabelled:
+    if task.unlabelled == "drop":
         rows = is_labelled(y_fit)
         X_fit, y_fit = X_fit[rows], y_fit[rows]
     estimator, fit_time = _fit(task, X_fit, y_fit, columns, error_score)
@@ -317,14 +359,20 @@ def run_study(
         The ``dataset`` column.
     metrics : None, str, list of str or dict, default=None
         See :func:`skmmer.metrics.resolve_metrics`; default WA, UA, macro-F1.
-    unlabelled : {"auto", "keep", "drop"} or dict, default="auto"
+    unlabelled : {"auto", "keep", "drop", "transformers"} or dict, default="auto"
         What the estimator gets of the unlabelled training rows: ``"keep"``
         passes them with ``y == -1`` (semi-supervised learners), ``"drop"``
         fits on the labelled rows only (supervised baselines, which would
-        otherwise learn -1 as a class). ``"auto"`` keeps them for estimators
-        from :mod:`sklearn.semi_supervised` or skmmer and their subclasses
-        (also at the end of a pipeline or inside a hyper-parameter search),
-        and drops them otherwise. A dict sets it per method.
+        otherwise learn -1 as a class), and ``"transformers"`` fits a
+        pipeline's steps before the last on every training row, without
+        ``y``, and its final estimator on the labelled rows (an imputer or
+        scaler learns from the unlabelled rows; the classifier does not).
+        ``"auto"`` keeps them for estimators from
+        :mod:`sklearn.semi_supervised` or skmmer and their subclasses (also at
+        the end of a pipeline or inside a hyper-parameter search), picks
+        ``"transformers"`` for any other pipeline whose steps before the last
+        do not require ``y`` (their ``target_tags.required``), and drops them
+        otherwise. A dict sets it per method.
     n_jobs : int, default=None
         Parallel tasks (joblib semantics); ``None`` is 1, or every dask
         worker thread with ``backend="dask"``.
@@ -397,11 +445,11 @@ def run_study(
     layout = resolve_modalities(modalities, X_array.shape[1], names)
     metric_functions = resolve_metrics(metrics)
     by_training = _evaluations_by_training(_check_protocols(protocols), layout)
-    drop = _drop_policy(unlabelled, estimators)
+    policy = _unlabelled_policy(unlabelled, estimators)
     seed = seed_from_random_state(random_state)
     folds = make_folds(cv, X_array, y, groups, random_state=seed)
     tasks = [
-        _Task(method, clone(estimator), k, train, test, spec, list(evals.items()), drop[method])
+        _Task(method, clone(estimator), k, train, test, spec, list(evals.items()), policy[method])
         for method, estimator in estimators.items()
         for k, (train, test) in enumerate(folds)
         for spec, evals in by_training.items()

@@ -30,6 +30,32 @@ def _check_beta_range(beta_range) -> tuple[float, float]:
     return low, high
 
 
+def _check_noise_steps(t, n_samples: int, n_noise_steps: int) -> np.ndarray:
+    """``t`` as one int64 diffusion step per row, after checking it.
+
+    Casting would truncate a fractional step (2.9 acting as 2, 0.5 as "no
+    noise"), so only integers are accepted.
+    """
+    steps = np.asarray(t)
+    if steps.dtype.kind not in "iu":
+        given = repr(t) if steps.ndim == 0 else f"an array of dtype {steps.dtype}"
+        raise TypeError(
+            "t must be an integer diffusion step or an integer array of one step per row; got "
+            f"{given}."
+        )
+    if steps.shape not in ((), (n_samples,)):
+        raise ValueError(
+            f"t must be one step for every row or one step per row, shape () or ({n_samples},) "
+            f"for the {n_samples} rows of X; got shape {steps.shape}."
+        )
+    if steps.size and (steps.min() < 0 or steps.max() > n_noise_steps):
+        raise ValueError(
+            f"t must lie in [0, {n_noise_steps}] (0: no change, n_noise_steps={n_noise_steps}: "
+            f"pure noise); got values from {steps.min()} to {steps.max()}."
+        )
+    return np.broadcast_to(steps.astype(np.int64), (n_samples,))
+
+
 def add_modality_noise(
     X,
     modalities,
@@ -42,7 +68,7 @@ def add_modality_noise(
     loc=None,
     scale=None,
     random_state=None,
-):
+) -> np.ndarray:
     """Corrupt whole modality blocks with NMER's forward noise, as a test condition.
 
     Every corrupted block becomes ``loc + scale * (sqrt(abar_t) z + sqrt(1 - abar_t) eps)``
@@ -58,8 +84,9 @@ def add_modality_noise(
         names need a DataFrame).
     corrupt : str or list of str
         Names of the modalities to corrupt in every row.
-    t : int or ndarray of shape (n_samples,)
-        Diffusion step(s), ``0`` (no change) to ``n_noise_steps`` (pure noise).
+    t : int or ndarray of int of shape (n_samples,)
+        Diffusion step(s), integers from ``0`` (no change) to
+        ``n_noise_steps`` (pure noise): one for every row, or one per row.
     noise, n_noise_steps, beta_range
         As in :class:`NoiseRobustClassifier`.
     loc, scale : ndarray of shape (n_features,), default=None
@@ -71,6 +98,14 @@ def add_modality_noise(
     Returns
     -------
     X_noisy : ndarray of shape (n_samples, n_features)
+
+    Raises
+    ------
+    TypeError
+        If ``t`` is not an integer or an array of integers.
+    ValueError
+        If ``t`` is out of ``[0, n_noise_steps]`` or of another shape than
+        ``()`` or ``(n_samples,)``, or if a modality in ``corrupt`` is unknown.
     """
     X, layout = _checked_input(X, modalities)
     X = X.copy()
@@ -79,9 +114,7 @@ def add_modality_noise(
     observed_loc, observed_scale = observed_mean_and_scale(X)
     loc = observed_loc if loc is None else loc
     scale = observed_scale if scale is None else np.where(np.asarray(scale) > 0, scale, 1.0)
-    steps = np.broadcast_to(np.asarray(t, dtype=np.int64), (X.shape[0],))
-    if steps.min() < 0 or steps.max() > n_noise_steps:
-        raise ValueError(f"t must lie in [0, {n_noise_steps}].")
+    steps = _check_noise_steps(t, X.shape[0], n_noise_steps)
     scheduler = NoiseScheduler([X.shape[1]], n_noise_steps, (low, high), noise)
     rng = check_random_state(random_state)
     generator = torch.Generator().manual_seed(int(rng.randint(0, 2**31 - 1)))
