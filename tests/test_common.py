@@ -96,17 +96,23 @@ def test_every_public_estimator_has_architecture_changes():
     assert not missing, f"add parameters that change the network of {missing} to ARCHITECTURE_CHANGES"
 
 
+def _fitted_on_three_blocks(estimator, *, n_rows: int, **params):
+    """``(X, fitted clone)``: two classes, three blocks, block b missing in a quarter of the rows."""
+    rng = np.random.RandomState(0)
+    y = np.arange(n_rows) % 2
+    X = rng.normal(size=(n_rows, 9)) + y[:, None]
+    X[::4, 3:7] = np.nan
+    est = clone(estimator).set_params(modalities={"a": 3, "b": 4, "c": 2}, **params)
+    est.fit(X, y) if is_classifier(est) else est.fit(X)
+    return X, est
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
 def test_set_params_after_fit_changes_neither_the_model_nor_its_pickle(estimator):
     # The network is rebuilt from the parameters when a pickle loads: with the
     # current ones instead of the fitted ones, a model saved after set_params
     # could not be loaded (or read its input another way).
-    rng = np.random.RandomState(0)
-    y = np.arange(80) % 2
-    X = rng.normal(size=(80, 9)) + y[:, None]
-    X[::4, 3:7] = np.nan
-    est = clone(estimator).set_params(modalities={"a": 3, "b": 4, "c": 2})
-    est.fit(X, y) if is_classifier(est) else est.fit(X)
+    X, est = _fitted_on_three_blocks(estimator, n_rows=80)
     output = est.predict_proba if is_classifier(est) else est.transform
     before = output(X)
     changes = ARCHITECTURE_CHANGES[type(est).__name__]
@@ -123,11 +129,6 @@ def test_set_params_after_fit_changes_neither_the_model_nor_its_pickle(estimator
 def test_every_network_parameter_is_trained(estimator):
     # A layer that no loss reaches is dead weight in every pickle and, built in the
     # seeded block, shifts the random draws of everything after it (CMDM once had one).
-    rng = np.random.RandomState(0)
-    y = np.arange(120) % 2
-    X = rng.normal(size=(120, 9)) + y[:, None]
-    X[::4, 3:7] = np.nan
-    est = clone(estimator).set_params(modalities={"a": 3, "b": 4, "c": 2}, max_epochs=2)
-    est.fit(X, y) if is_classifier(est) else est.fit(X)
+    _, est = _fitted_on_three_blocks(estimator, n_rows=120, max_epochs=2)
     untrained = [name for name, p in est.module_.named_parameters() if p.grad is None]
     assert not untrained, f"no loss reaches {untrained}"
