@@ -132,10 +132,12 @@ def train_module(
     """Train ``module`` in place with Adam; early-stop on ``validation_data`` if given.
 
     With validation data, training stops once the monitored validation value
-    has not improved by ``tol`` for ``n_iter_no_change`` epochs, and the
-    weights of the best epoch are restored. Without it, training stops when
-    the training loss stops improving the same way (as scikit-learn's MLP
-    does) or after ``max_epochs``.
+    has not improved by more than ``tol`` on the best so far for
+    ``n_iter_no_change`` epochs, and the weights of the epoch with the
+    lowest monitored value are restored (an epoch that improves by less
+    than ``tol`` still counts as best; ``tol`` only sets the patience, as in
+    scikit-learn's MLP). Without it, training stops when the training loss
+    stops improving the same way or after ``max_epochs``.
 
     Parameters
     ----------
@@ -177,12 +179,14 @@ def train_module(
         result.history.append(record)
         progress.set_postfix({k: f"{v:.4g}" for k, v in record.items() if "loss" in k})
 
-        if monitored < best_value - config.tol:
-            best_value, result.best_epoch, epochs_without_gain = monitored, epoch, 0
+        # As in scikit-learn's MLP: tol only decides whether patience runs out; the
+        # weights kept are those of the lowest monitored value, however small its gain.
+        gained = monitored < best_value - config.tol
+        epochs_without_gain = 0 if gained else epochs_without_gain + 1
+        if monitored < best_value:
+            best_value, result.best_epoch = monitored, epoch
             if validation_data is not None:
                 best_state = _snapshot(module)
-        else:
-            epochs_without_gain += 1
         result.n_epochs = epoch
         if not math.isfinite(record["loss"]):
             raise FloatingPointError(

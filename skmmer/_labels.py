@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 
-from skmmer.metrics import UNLABELLED, _labelled_part
+from skmmer.metrics import UNLABELLED, _labelled_part, _minus_one_looks_like_a_label
 
-__all__ = ["check_no_missing_labels", "encode_semi_supervised_labels", "resolve_class_weight"]
+__all__ = [
+    "check_no_missing_labels",
+    "encode_semi_supervised_labels",
+    "resolve_class_weight",
+    "warn_if_minus_one_looks_like_a_label",
+]
 
 
 def check_no_missing_labels(y) -> None:
@@ -28,6 +35,27 @@ def check_no_missing_labels(y) -> None:
             "semi-supervised convention; with string labels use an object array holding the "
             "integer -1), e.g. y = y.fillna(-1) for a pandas Series of numbers."
         )
+
+
+def warn_if_minus_one_looks_like_a_label(y, consequence: str, *, stacklevel: int) -> None:
+    """Warn when the rows taken as unlabelled (``y == -1``) look like a real label.
+
+    Next to other negative or fractional labels (sentiment classes -3..3,
+    say) a ``-1`` is most likely a rating, and reading it as the unlabelled
+    marker would silently drop a whole class. ``consequence`` says what
+    happens to those rows ("fit treats them as unlabelled").
+    """
+    if not _minus_one_looks_like_a_label(y):
+        return
+    n_rows = int(np.count_nonzero(np.asarray(y) == UNLABELLED))
+    warnings.warn(
+        f"{n_rows} rows have y == -1 and {consequence} as unlabelled, but the other labels "
+        "look like sentiment scores or classes of -3..3 (negative or fractional), where -1 is "
+        "a real label. If those rows are labelled, shift the labels (y + 3 for classes -3..3) "
+        "or map -1 to another value; -1 marks an unlabelled row only.",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -53,9 +81,18 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ValueError
         If no row is labelled, if the labelled rows hold fewer than two
         classes, or if a string array contains ``"-1"``.
+
+    Warns
+    -----
+    UserWarning
+        If ``-1`` sits among other negative or fractional labels (a
+        sentiment scale), where it is more likely a real label than the
+        unlabelled marker.
     """
     y = np.asarray(y)
     labelled, y_labelled = _labelled_part(y)  # raises on a string array holding "-1"
+    # Called by fit: the warning points at the caller's call of fit.
+    warn_if_minus_one_looks_like_a_label(y, "fit treats them", stacklevel=3)
     if not labelled.any():
         raise ValueError(
             "y has no labelled rows: every label is -1 (unlabelled). A classifier needs labelled "
@@ -65,8 +102,8 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     classes = np.unique(y_labelled)
     if len(classes) < 2:
         raise ValueError(
-            f"The labelled rows of y hold only one class ({classes[0]!r}); a classifier needs at "
-            "least two classes among the labelled rows."
+            f"The labelled rows of y hold only one class ({classes.tolist()[0]!r}); a classifier "
+            "needs at least two classes among the labelled rows."
         )
     encoded = np.full(y.shape[0], -1, dtype=np.int64)
     encoded[labelled] = np.searchsorted(classes, y_labelled)

@@ -97,7 +97,8 @@ def _sizes_to_columns(sizes: Sequence[int], names: Sequence[str], n_features: in
     for name, size in zip(names, sizes):
         if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
             raise ValueError(
-                f"modalities: the size of block {name!r} must be a positive integer, got {size!r}."
+                f"modalities: the size of block {name!r} must be a positive integer, got "
+                f"{size.item() if isinstance(size, np.generic) else size!r}."
             )
     total = int(sum(sizes))
     if total != n_features:
@@ -109,12 +110,33 @@ def _sizes_to_columns(sizes: Sequence[int], names: Sequence[str], n_features: in
     return [np.arange(bounds[i], bounds[i + 1]) for i in range(len(sizes))]
 
 
+def _check_slice_inside(name: str, spec: slice, n_features: int) -> slice:
+    """``spec`` unchanged if its bounds lie inside X; an error like a list's otherwise.
+
+    Python cuts a slice short at the end of a sequence, so ``slice(10, 20)``
+    of 15 columns would silently make a 5-column block of what the user
+    meant as 10 columns.
+    """
+    outside = [
+        bound for bound in (spec.start, spec.stop)
+        if isinstance(bound, Integral) and not -n_features <= bound <= n_features
+    ]
+    if outside:
+        raise ValueError(
+            f"modalities: block {name!r} is the slice {spec.start}:{spec.stop}, which reaches "
+            f"outside 0..{n_features - 1} (X has {n_features} columns, so a slice bound must "
+            f"lie in -{n_features}..{n_features}). A slice past the last column is an error "
+            "rather than cut short: give the block's real columns."
+        )
+    return spec
+
+
 def _spec_to_columns(
     name: str, spec, n_features: int, feature_names: np.ndarray | None
 ) -> np.ndarray:
     """Column indices of one block given as indices, a slice, or column names."""
     if isinstance(spec, slice):
-        cols = np.arange(n_features)[spec]
+        cols = np.arange(n_features)[_check_slice_inside(name, spec, n_features)]
     elif isinstance(spec, str):  # one column name, not a sequence of one-letter names
         return _spec_to_columns(name, [spec], n_features, feature_names)
     else:

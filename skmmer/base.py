@@ -36,7 +36,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_consistent_length, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skmmer._engine import (
@@ -50,10 +50,12 @@ from skmmer._labels import (
     check_no_missing_labels,
     encode_semi_supervised_labels,
     resolve_class_weight,
+    warn_if_minus_one_looks_like_a_label,
 )
 from skmmer._layout import ModalityLayout, check_no_inf, resolve_modalities
 from skmmer._preprocessing import ModalityScaler
 from skmmer._random import make_generator, seed_from_random_state, seeded
+from skmmer.masking import ModalityDropout, max_missing_rate
 from skmmer.metrics import _labelled_part
 
 __all__ = ["TorchEstimatorBase", "MultimodalClassifierBase", "resolve_device"]
@@ -154,8 +156,12 @@ class TorchEstimatorBase(BaseEstimator):
             data[key] = torch.from_numpy(np.ascontiguousarray(array)).to(self.device_)
         return data
 
+    #: Parameters read at prediction rather than at fit, checked by every prediction.
+    _prediction_params: tuple[str, ...] = ()
+
     def _prepare_predict(self, X) -> dict[str, torch.Tensor]:
         check_is_fitted(self, "module_")
+        self._validate_prediction_params(*self._prediction_params)
         X = self._validate_X(X, reset=False)
         values, observed = self.scaler_.transform(X)
         return self._tensors(values, observed)
@@ -258,6 +264,48 @@ class TorchEstimatorBase(BaseEstimator):
                 )
         else:
             self._valid_rows = None
+
+    #: Private attributes that a fit sets next to its public fitted ones (names ending in "_").
+    _private_fit_state: tuple[str, ...] = ("_layout", "_seed", "_params_at_fit", "_valid_rows")
+
+    @contextlib.contextmanager
+    def _unfitted_if_fit_fails(self) -> Iterator[None]:
+        """Inside the block, an exception leaves the estimator unfitted before it propagates.
+
+        A fit that fails part-way (a diverging loss, an error in a later stage)
+        would otherwise leave a half-trained ``module_`` among the attributes of
+        this fit and of the previous one, and ``predict`` would answer with it.
+        Any exception counts, KeyboardInterrupt included: an interrupted epoch
+        leaves weights that no epoch chose.
+        """
+        try:
+            yield
+        except BaseException:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self) -> None:
+        """Delete every fitted attribute, so that ``check_is_fitted`` fails as before any fit."""
+        fitted = [name for name in vars(self) if name.endswith("_") and not name.startswith("__")]
+        for name in [*fitted, *self._private_fit_state]:
+            self.__dict__.pop(name, None)
+
+    def _validate_prediction_params(self, *names: str, **arguments) -> None:
+        """Check the parameters that prediction reads now, as ``fit`` checks them all.
+
+        ``set_params`` after fit changes such a parameter (``n_draws``, say)
+        without a new fit, so without ``_validate_params``: a bad value would
+        give NaN, a silently wrong output or a cryptic error deep in torch
+        instead of scikit-learn's message. ``arguments`` checks a method
+        argument against the parameter of the same name.
+        """
+        values = {name: getattr(self, name) for name in names}
+        values.update(arguments)
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in values},
+            values,
+            caller_name=type(self).__name__,
+        )
 
     def _fitted_param(self, name: str):
         """The value parameter ``name`` had at fit (its current value before any fit)."""
@@ -371,9 +419,7 @@ class TorchEstimatorBase(BaseEstimator):
         serialized = state.get("module_")
         super().__setstate__(state)
         if isinstance(serialized, _SerializedStateDict):
-            device = torch.device(self.device_)
-            if device.type == "cuda" and not torch.cuda.is_available():
-                device = torch.device("cpu")
+            device = _loadable_device(torch.device(self.device_))
             self.device_ = device
             with self._parameters_of_the_fit():
                 module = self._build_module()
@@ -386,6 +432,21 @@ class TorchEstimatorBase(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.non_deterministic = False
         return tags
+
+
+def _loadable_device(device: torch.device) -> torch.device:
+    """The device a pickled model goes back to: its own GPU if this machine has it, else the CPU.
+
+    A model fitted on ``cuda:1`` of a two-GPU machine has no ``cuda:1`` on a
+    one-GPU machine; like a GPU model on a CPU-only machine, it loads on the CPU.
+    """
+    if device.type != "cuda":
+        return device
+    if not torch.cuda.is_available():
+        return torch.device("cpu")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        return torch.device("cpu")
+    return device
 
 
 class _SerializedStateDict:
@@ -418,45 +479,134 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
     def fit(self, X, y):
         """Fit the model.
 
+        A fit that raises leaves the estimator unfitted, whatever it held
+        before: no half-trained network is left to predict with.
+
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Features; a modality block that is all NaN in a row is missing.
         y : array-like of shape (n_samples,)
-            Labels; ``-1`` marks an unlabelled row.
+            Labels; ``-1`` marks an unlabelled row. A labelled row with no
+            modality observed teaches the network nothing (a warning says
+            how many there are).
 
         Returns
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            Besides invalid parameters and inputs: if no labelled row has a
+            modality observed, or if ``modality_dropout`` is a rate that
+            cannot be reached with the number of modalities.
         """
-        self._validate_params()
-        check_no_missing_labels(y)
-        X, y = self._validate_X(X, y, reset=True)
-        self.classes_, y_encoded = encode_semi_supervised_labels(y)
-        labelled = y_encoded >= 0
-        self.class_weight_ = resolve_class_weight(self.class_weight, self.classes_, y_encoded)
-        # What the weighted cross-entropy learns for an input that says nothing:
-        # argmin_q sum_k w_k pi_k (-log q_k) is q proportional to w * pi.
-        prior = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) * self.class_weight_
-        self.class_prior_ = prior / prior.sum()
-        self.scaler_ = ModalityScaler(self._layout).fit(
-            X, getattr(self, "feature_names_in_", None),
-            trained_rows=None if self._uses_unlabelled_rows or labelled.all() else labelled,
-        )
-        values, observed = self.scaler_.transform(X)
-        if not self._uses_unlabelled_rows:
-            values, observed, y_encoded = values[labelled], observed[labelled], y_encoded[labelled]
-        self._start_fit(len(y_encoded), y_encoded)
-        with seeded(self._seed, self.device_):
-            generator = make_generator(self._seed, self.device_)
-            data = self._tensors(values, observed, y=y_encoded)
-            self._fit_class_weight = self._class_weight_tensor()
-            try:
-                self._fit_module(data, generator)
-            finally:
-                del self._fit_class_weight  # a device tensor has no place in a pickle
+        # Fitted attributes are written as fit goes: on an error none of them may stay.
+        with self._unfitted_if_fit_fails():
+            self._validate_params()
+            check_no_missing_labels(y)
+            X, y = self._validate_X(X, y, reset=True)
+            self._check_modality_dropout()
+            self.classes_, y_encoded = encode_semi_supervised_labels(y)
+            labelled = y_encoded >= 0
+            self.class_weight_ = resolve_class_weight(self.class_weight, self.classes_, y_encoded)
+            # What the weighted cross-entropy learns for an input that says nothing:
+            # argmin_q sum_k w_k pi_k (-log q_k) is q proportional to w * pi.
+            prior = np.bincount(y_encoded[labelled], minlength=len(self.classes_)) * self.class_weight_
+            self.class_prior_ = prior / prior.sum()
+            self.scaler_ = ModalityScaler(self._layout).fit(
+                X, getattr(self, "feature_names_in_", None),
+                trained_rows=None if self._uses_unlabelled_rows or labelled.all() else labelled,
+            )
+            values, observed = self.scaler_.transform(X)
+            self._check_labelled_rows_have_input(observed, y_encoded)
+            if not self._uses_unlabelled_rows:
+                values, observed, y_encoded = values[labelled], observed[labelled], y_encoded[labelled]
+            self._start_fit(len(y_encoded), y_encoded)
+            with seeded(self._seed, self.device_):
+                generator = make_generator(self._seed, self.device_)
+                data = self._tensors(values, observed, y=y_encoded)
+                self._fit_class_weight = self._class_weight_tensor()
+                try:
+                    self._fit_module(data, generator)
+                finally:
+                    del self._fit_class_weight  # a device tensor has no place in a pickle
         return self
+
+    def _check_labelled_rows_have_input(self, observed: np.ndarray, y_encoded: np.ndarray) -> None:
+        """Say when labelled rows have no modality observed: the network cannot learn their label.
+
+        The cross-entropy ignores a row given no input (its logits are those
+        of an empty input, whatever its class; see
+        :func:`skmmer.nn.masked_cross_entropy`), so such a label counts only
+        in ``class_prior_``. Without this, a class whose labelled rows are
+        all empty would silently never be learnt.
+        """
+        labelled = y_encoded >= 0
+        empty = labelled & ~observed.any(axis=1)
+        n_empty, n_labelled = int(np.count_nonzero(empty)), int(np.count_nonzero(labelled))
+        if n_empty == 0:
+            return
+        if n_empty == n_labelled:
+            raise ValueError(
+                f"None of the {n_labelled} labelled rows of X has a modality observed (each "
+                "has every block all NaN), so the network has no input to learn the classes "
+                "from. Label rows that have at least one modality observed, and check that "
+                "modalities matches the columns of X."
+            )
+        learnt = np.unique(y_encoded[labelled & ~empty])
+        lost = np.setdiff1d(np.arange(len(self.classes_)), learnt)
+        message = (
+            f"{type(self).__name__}: {n_empty} of the {n_labelled} labelled rows have no "
+            "modality observed (every block all NaN), so the network cannot learn from their "
+            "labels; they count only in class_prior_, the prediction for rows with nothing "
+            "observed."
+        )
+        if lost.size:
+            message += (
+                f" No labelled row of the classes {self.classes_[lost].tolist()} has a modality "
+                "observed: the network never learns them, and predicts them for no row that "
+                "has input. Label rows of those classes that have a modality observed."
+            )
+        warnings.warn(message, UserWarning, stacklevel=3)
+
+    def _check_modality_dropout(self) -> None:
+        """Reject an unreachable ``modality_dropout`` rate before anything trains.
+
+        A stage-wise method draws its masks only in its last stage, so the
+        sampler's own check would come after the first stages had trained,
+        and its message would not name the parameter.
+        """
+        if "modality_dropout" not in self._parameter_constraints:
+            return
+        setting, n_modalities = self.modality_dropout, self.n_modalities_
+        if isinstance(setting, str) or n_modalities < 2:
+            return  # a subset scheme always has a pattern to draw; one modality: nothing to drop
+        top = max_missing_rate(n_modalities)
+        if float(setting) > top + 1e-12:
+            raise ValueError(
+                f"modality_dropout={float(setting):g} is not reachable with {n_modalities} "
+                "modalities while keeping at least one per row: as a rate it is the expected "
+                f"fraction of a complete row's modalities dropped, at most {top:.4g} "
+                "((M - 1) / M). Lower modality_dropout, or pass 'subsets' to give every "
+                "complete row a random subset of its modalities."
+            )
+
+    def _modality_dropout_sampler(self, *, complete_rows_only: bool = False) -> ModalityDropout | None:
+        """The training-mask sampler of ``modality_dropout``; None when it draws nothing.
+
+        With a single modality there is nothing to drop (a row always keeps
+        one), so every setting, a rate or a subset scheme alike, trains on
+        the rows as observed.
+        """
+        if self.n_modalities_ < 2:
+            return None
+        return ModalityDropout.from_setting(
+            self.modality_dropout, self.n_modalities_, self.device_,
+            complete_rows_only=complete_rows_only,
+        )
 
     def _class_weight_tensor(self) -> torch.Tensor | None:
         """``class_weight_`` on the device, or None when it is uniform (no weighting at all)."""
@@ -506,6 +656,7 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y, sample_weight)
         labelled, y_labelled = _labelled_part(y)
+        warn_if_minus_one_looks_like_a_label(y, "score skips them", stacklevel=2)
         if not labelled.any():
             raise ValueError("score needs labelled rows; every label in y is -1.")
         X_rows = X.iloc[labelled] if hasattr(X, "iloc") else np.asarray(X)[labelled]

@@ -36,6 +36,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils import check_consistent_length
 from sklearn.utils.metadata_routing import get_routing_for_object
+from sklearn.utils.validation import _num_samples
 
 from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.masking import _checked_input, _float_array_and_names, hide_block, hide_entries
@@ -101,6 +102,16 @@ def _is_minus_one(value) -> bool:
     ) and value == UNLABELLED
 
 
+def _is_per_row(value, n_rows: int) -> bool:
+    """Whether ``value`` is metadata with one entry per row (scikit-learn's rule for splitting it)."""
+    if value is None or np.isscalar(value) or isinstance(value, (dict, str)):
+        return False
+    try:
+        return _num_samples(value) == n_rows
+    except TypeError:
+        return False
+
+
 def _take_rows(X, rows: np.ndarray):
     return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
 
@@ -109,8 +120,11 @@ class _LabelledScorer:
     """A scorer that drops the unlabelled rows before scoring (picklable).
 
     The metadata it requests (``sample_weight``, say) is the wrapped
-    scorer's, so scikit-learn's metadata routing reaches it; the routed
-    ``sample_weight`` is cut to the labelled rows like ``X`` and ``y``.
+    scorer's, so scikit-learn's metadata routing reaches it. Routed metadata
+    with one entry per row (``sample_weight`` or any other array as long as
+    ``y``) is cut to the labelled rows like ``X`` and ``y``; other values
+    (scalars, arrays of another length) pass unchanged, as in
+    scikit-learn's own cross-validation.
     """
 
     def __init__(self, scorer: Callable):
@@ -139,9 +153,10 @@ class _LabelledScorer:
         labelled = np.flatnonzero(rows)
         if labelled.size == 0:
             return np.nan
-        for key in ("sample_weight",):
-            if key in kwargs and kwargs[key] is not None:
-                kwargs[key] = np.asarray(kwargs[key])[labelled]
+        kwargs = {
+            key: _take_rows(value, labelled) if _is_per_row(value, rows.size) else value
+            for key, value in kwargs.items()
+        }
         return self.scorer(estimator, _take_rows(X, labelled), y_kept, **kwargs)
 
     def __repr__(self) -> str:

@@ -118,7 +118,7 @@ def test_invalid_parameter_value():
 
 def test_modality_dropout_above_reachable_rate():
     X, y = data()
-    with pytest.raises(ValueError, match="not reachable with 2 modalities"):
+    with pytest.raises(ValueError, match="modality_dropout=0.9 is not reachable with 2 modalities"):
         clf(modality_dropout=0.9).fit(X, y)
 
 
@@ -173,3 +173,36 @@ def test_column_names_with_an_array_point_to_pandas_output():
     with pytest.raises(ValueError, match=r'set_output\(transform="pandas"\)'):
         pipeline.fit(frame, y)
     assert pipeline.set_output(transform="pandas").fit(frame, y).score(frame, y) > 0
+
+
+def test_labelled_rows_with_no_modality_observed_are_counted_in_a_warning():
+    X, y = data(n=60)
+    X[:6] = np.nan  # six labelled rows with nothing observed: no label signal
+    with pytest.warns(UserWarning, match=r"6 of the 60 labelled rows have no modality observed") as record:
+        clf().fit(X, y)
+    assert "No labelled row of the classes" not in str(record[0].message)  # both classes keep rows
+
+
+def test_a_class_whose_labelled_rows_all_have_nothing_observed_is_named():
+    X, y = data(n=60)
+    y = np.arange(60) % 3
+    X[y == 2] = np.nan
+    with pytest.warns(UserWarning, match=r"No labelled row of the classes \[2\] has a modality observed"):
+        clf().fit(X, y)
+
+
+def test_every_labelled_row_with_nothing_observed_is_an_error():
+    X, y = data(n=60)
+    y = np.where(np.arange(60) % 3 == 0, y, -1)
+    X[y >= 0] = np.nan  # only the unlabelled rows have input
+    with pytest.raises(ValueError, match="None of the 20 labelled rows of X has a modality observed"):
+        clf().fit(X, y)
+
+
+@pytest.mark.parametrize("modality_dropout", [0.5, "subsets", "balanced_subsets"])
+def test_modality_dropout_with_a_single_modality_does_nothing_whatever_its_setting(modality_dropout):
+    # A rate used to be an error there while a subset scheme was silently ignored.
+    X, y = data()
+    without = clf(modalities=None, random_state=0).fit(X, y).predict_proba(X)
+    fitted = clf(modalities=None, modality_dropout=modality_dropout, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(fitted.predict_proba(X), without)

@@ -298,3 +298,21 @@ def test_parameter_validation():
         MultiViewDGMClassifier(SIZES, missing_view_inference="zeros").fit(X, y)
     with pytest.raises(ValueError, match="hidden_dims"):
         MultiViewDGMClassifier(SIZES, hidden_dims=(), max_epochs=1).fit(X, y)
+
+
+def test_n_samples_set_after_fit_is_checked_at_prediction():
+    # n_samples=0 used to fail deep in torch with a TypeError.
+    X, y = _blobs(n=40)
+    clf = MultiViewDGMClassifier(SIZES, **{**FAST, "max_epochs": 2}).fit(X, y)
+    clf.set_params(n_samples=0)
+    for method in (clf.predict_proba, clf.predict, clf.transform, clf.impute):
+        with pytest.raises(InvalidParameterError, match="'n_samples' parameter .* Got 0 instead"):
+            method(X)
+
+
+@pytest.mark.parametrize("hidden_dims", [(16.9,), (32, 8.5), (True,)])
+def test_hidden_dims_must_be_integer_widths(hidden_dims):
+    # (16.9,) used to build a 16-unit layer without a word.
+    X, y = _blobs(n=40)
+    with pytest.raises(ValueError, match=r"hidden_dims must be a non-empty sequence of integer"):
+        MultiViewDGMClassifier(SIZES, hidden_dims=hidden_dims, max_epochs=1).fit(X, y)

@@ -1,5 +1,7 @@
 """Tests of DiffusionImputer: conditioning, observed values, draws, calibration, pipelines."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skmmer.impute import DiffusionImputer
 from skmmer.impute._score_network import row_keys, row_normal
@@ -258,3 +261,29 @@ def test_imputation_scorer_rates_the_fitted_imputer_above_the_mean(fitted):
     hidden = hide_block(X_test, imp.modalities, "b")
     error_b = imputation_rmse(X_test, imp.transform(np.where(hidden, np.nan, X_test)), hidden)
     assert error_b < 0.4
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        (dict(sample_posterior=True, n_draws=0), "n_draws"),  # returned NaN
+        (dict(sample_posterior=True, n_draws=2.5), "n_draws"),  # a cryptic TypeError
+        (dict(sample_posterior=True, n_steps=0), "n_steps"),  # returned the mean, no draw
+        (dict(sample_posterior="yes"), "sample_posterior"),
+    ],
+)
+def test_prediction_parameters_set_after_fit_are_checked_at_transform(fitted, params, name):
+    imp, X_test = fitted
+    imp = copy.deepcopy(imp).set_params(**params)
+    X_miss = X_test[:5].copy()
+    X_miss[:, 4:7] = np.nan  # block b to impute
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of DiffusionImputer"):
+        imp.transform(X_miss)
+
+
+def test_sample_checks_its_n_draws_and_the_n_steps_parameter(fitted):
+    imp, X_test = fitted
+    with pytest.raises(InvalidParameterError, match="'n_draws' parameter .* Got 0 instead"):
+        imp.sample(X_test[:5], n_draws=0)
+    with pytest.raises(InvalidParameterError, match="'n_steps' parameter .* Got 0 instead"):
+        copy.deepcopy(imp).set_params(n_steps=0).sample(X_test[:5], n_draws=2)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
 from skmmer import MaskedFusionClassifier
 from skmmer._engine import TrainingConfig, train_module
@@ -212,7 +213,8 @@ def test_verbose_shows_progress(capsys):
 def test_all_missing_training_rows_are_allowed_and_predict_prior():
     X, y = make_data(n=120)
     X[:10] = np.nan
-    clf = fast().fit(X, y)
+    with pytest.warns(UserWarning, match="10 of the 120 labelled rows have no modality observed"):
+        clf = fast().fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X[:10]), np.tile(clf.class_prior_, (10, 1)), rtol=1e-6)
 
 
@@ -356,3 +358,112 @@ def test_seeded_on_another_accelerator_seeds_its_generator(monkeypatch):
     torch.testing.assert_close(inside, torch.rand(3))
     torch.random.set_rng_state(before)
     assert calls == [("torch.mps.manual_seed", 5)]
+
+
+# --------------------------------------------------------------------------- #
+# A failed fit
+# --------------------------------------------------------------------------- #
+def _fitted_attributes(estimator):
+    return sorted(name for name in vars(estimator) if name.endswith("_"))
+
+
+def test_a_fit_that_diverges_leaves_no_model_behind():
+    # It used to keep the previous fit's attributes next to a module full of NaN.
+    X, y = make_data(n=100)
+    clf = fast(max_epochs=2).fit(X, y)
+    clf.set_params(learning_rate=1e12, max_epochs=5)
+    with pytest.raises(FloatingPointError, match="lower learning_rate"):
+        clf.fit(X * 1e6, y)
+    assert _fitted_attributes(clf) == []
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    clf.set_params(learning_rate=1e-3).fit(X, y)  # and it can be fitted again
+    assert clf.predict(X).shape == (100,)
+
+
+def _every_estimator():
+    from skmmer import (
+        CrossModalMatchingClassifier,
+        DiffusionImputer,
+        ImaginationClassifier,
+        InvariantImagination,
+        MultiViewDGMClassifier,
+        NoiseRobustClassifier,
+    )
+
+    small = dict(modalities=SIZES, max_epochs=2, random_state=0)
+    return [
+        fast(max_epochs=2),
+        MultiViewDGMClassifier(hidden_dims=(8,), latent_dim=2, n_samples=2, **small),
+        CrossModalMatchingClassifier(hidden_dim=8, latent_dim=4, **small),
+        ImaginationClassifier(embed_dim=4, hidden_dim=8, latent_dim=2, n_blocks=1, **small),
+        InvariantImagination(embed_dim=4, hidden_dim=8, latent_dim=2, n_blocks=1, **small),
+        NoiseRobustClassifier(embed_dim=4, hidden_dim=8, latent_dim=2, **small),
+        DiffusionImputer(hidden_dim=8, n_layers=1, n_steps=2, **small),
+    ]
+
+
+@pytest.mark.parametrize("estimator", _every_estimator(), ids=lambda e: type(e).__name__)
+def test_an_error_after_training_started_leaves_the_estimator_unfitted(estimator, monkeypatch):
+    """Every fit path: an error after the first training run (a later stage, say) keeps no model."""
+    X, y = make_data(n=80)
+    estimator.fit(X, y)  # a previous, good fit: its model must not survive either
+    train = type(estimator)._train
+
+    def train_then_fail(self, *args, **kwargs):
+        train(self, *args, **kwargs)
+        raise RuntimeError("failure after a training run")
+
+    monkeypatch.setattr(type(estimator), "_train", train_then_fail)
+    with pytest.raises(RuntimeError, match="failure after a training run"):
+        estimator.fit(X, y)
+    assert _fitted_attributes(estimator) == []
+    with pytest.raises(NotFittedError):
+        estimator.transform(X)
+
+
+# --------------------------------------------------------------------------- #
+# Early stopping: tol sets the patience, not the epoch restored
+# --------------------------------------------------------------------------- #
+def test_early_stopping_restores_the_lowest_validation_loss_even_below_tol():
+    # Scripted validation losses: epochs 2 and 3 improve, but by less than tol=0.05.
+    script = iter([1.0, 0.99, 0.98, 2.0, 2.0, 2.0])
+    weights_after_epoch = []
+
+    def scripted_monitor(module, data, generator):
+        weights_after_epoch.append(module.weight.detach().clone())
+        return torch.tensor(next(script))
+
+    def loss_fn(module, batch, generator):
+        return {"mse": (module(batch["x"]) - 1.0).pow(2).mean()}
+
+    g = make_generator(0)
+    data = {"x": torch.randn(64, 3, generator=g)}
+    module = torch.nn.Linear(3, 1)
+    config = TrainingConfig(max_epochs=6, batch_size=16, learning_rate=0.1, tol=0.05, n_iter_no_change=3)
+    result = train_module(
+        module, data, loss_fn, config, g, validation_data={"x": data["x"][:8]},
+        monitor_fn=scripted_monitor,
+    )
+    assert result.best_epoch == 3  # the lowest validation loss, 0.98
+    torch.testing.assert_close(module.weight.detach(), weights_after_epoch[2], rtol=0, atol=0)
+    # tol still sets the patience: epochs 2, 3 and 4 each gain less than 0.05 on the best.
+    assert result.n_epochs == 4
+    assert "did not improve by tol=0.05 for 3 epochs" in result.stop_reason
+
+
+# --------------------------------------------------------------------------- #
+# Pickles from a GPU this machine lacks
+# --------------------------------------------------------------------------- #
+def test_pickle_from_a_gpu_index_this_machine_lacks_loads_on_cpu(monkeypatch):
+    X, y = make_data(n=100)
+    clf = fast(max_epochs=2).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.device_ = torch.device("cuda", 1)  # as if fitted on the second GPU of another machine
+    blob = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # this machine: one GPU
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    restored = pickle.loads(blob)
+    assert restored.device_ == torch.device("cpu")
+    monkeypatch.undo()
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)

@@ -222,9 +222,10 @@ def test_rate_scheme_and_incomplete_training_rows():
     X, y = shared_latent_views()
     X[:30, 6:12] = np.nan
     X[30:40] = np.nan  # rows with nothing observed
-    est = ImaginationClassifier(
-        modalities=MODALITIES, modality_dropout=0.3, **{**SMALL, "max_epochs": 5}
-    ).fit(X, y)
+    with pytest.warns(UserWarning, match="10 of the 180 labelled rows have no modality observed"):
+        est = ImaginationClassifier(
+            modalities=MODALITIES, modality_dropout=0.3, **{**SMALL, "max_epochs": 5}
+        ).fit(X, y)
     proba = est.predict_proba(X)
     np.testing.assert_allclose(proba[30:40], np.tile(est.class_prior_, (10, 1)), rtol=1e-6)
     assert np.isfinite(est.transform(X)).all()
@@ -238,3 +239,36 @@ def test_invalid_parameters():
         ImaginationClassifier(modalities=MODALITIES, n_blocks=0).fit(X, y)
     with pytest.raises(InvalidParameterError):
         InvariantImagination(modalities=MODALITIES, cmd_weight=-1.0).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [ImaginationClassifier, InvariantImagination])
+def test_an_unreachable_modality_dropout_is_refused_before_any_training(cls, monkeypatch):
+    # It used to surface at stage 2, after stage 1 had trained, without naming the parameter.
+    X, y = shared_latent_views(40)
+
+    def no_training(self, *args, **kwargs):
+        raise AssertionError("trained before checking modality_dropout")
+
+    monkeypatch.setattr(cls, "_train", no_training)
+    with pytest.raises(ValueError, match=r"modality_dropout=0.9 is not reachable with 3 modalities"):
+        cls(modalities=MODALITIES, modality_dropout=0.9, **SMALL).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [ImaginationClassifier, InvariantImagination])
+def test_modality_dropout_with_a_single_modality_trains_on_rows_as_observed(cls):
+    # A rate used to be an error with one modality while "subsets" was silently a no-op.
+    X, y = shared_latent_views(60)
+    params = {**SMALL, "max_epochs": 2}
+    as_observed = cls(modality_dropout=0.0, **params).fit(X, y).predict_proba(X)
+    for setting in (0.5, "subsets"):
+        fitted = cls(modality_dropout=setting, **params).fit(X, y)
+        np.testing.assert_array_equal(fitted.predict_proba(X), as_observed)
+
+
+def test_a_single_condition_name_is_one_condition_not_its_letters():
+    # "m1" used to be read as the conditions "m" and "1".
+    X, y = shared_latent_views(60)
+    clf = ImaginationClassifier(modalities=[6, 6, 6], **{**SMALL, "max_epochs": 1}).fit(X, y)
+    by_name = clf.predict_proba_conditions(X, conditions="m1")
+    assert list(by_name) == [("m1",)]
+    np.testing.assert_array_equal(by_name[("m1",)], clf.predict_proba_conditions(X, [("m1",)])[("m1",)])

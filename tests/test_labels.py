@@ -1,9 +1,13 @@
 """The semi-supervised label convention: -1 is unlabelled."""
 
+import warnings
+
 import numpy as np
 import pytest
 
+from skmmer import MaskedFusionClassifier
 from skmmer._labels import encode_semi_supervised_labels
+from skmmer.datasets import make_multimodal_classification
 from skmmer.metrics import is_labelled, labelled_scorer
 
 
@@ -62,3 +66,31 @@ def test_labelled_scorer_ignores_unlabelled_rows():
     X = np.zeros((4, 1))
     assert scorer(constant, X, np.array([0, -1, 0, -1])) == 1.0  # -1 rows would be errors
     assert np.isnan(scorer(constant, X, np.array([-1, -1, -1, -1])))
+
+
+def test_minus_one_on_a_sentiment_scale_warns_that_fit_drops_it():
+    y = np.arange(14) % 7 - 3  # classes -3..3: -1 is a real label here
+    with pytest.warns(UserWarning, match=r"2 rows have y == -1 and fit treats them as unlabelled.*"
+                                         r"shift the labels \(y \+ 3 for classes -3..3\)"):
+        classes, _ = encode_semi_supervised_labels(y)
+    assert -1 not in classes.tolist()
+
+
+def test_minus_one_next_to_classes_from_zero_is_the_marker_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encode_semi_supervised_labels(np.array([0, 1, 2, -1]))
+        encode_semi_supervised_labels(np.array([-3, -2, 5]))  # negative labels, no -1
+
+
+def test_score_warns_when_it_skips_a_real_minus_one_label():
+    X, y7 = make_multimodal_classification(n_samples=70, random_state=0)[0], np.arange(70) % 7 - 3
+    with pytest.warns(UserWarning, match="fit treats them as unlabelled"):
+        clf = MaskedFusionClassifier(max_epochs=1, random_state=0).fit(X, y7)
+    with pytest.warns(UserWarning, match="10 rows have y == -1 and score skips them as unlabelled"):
+        clf.score(X, y7)
+
+
+def test_the_single_class_error_shows_the_label_as_a_plain_value():
+    with pytest.raises(ValueError, match=r"only one class \(3\);"):  # not np.int64(3)
+        encode_semi_supervised_labels(np.array([3, -1, 3]))

@@ -129,3 +129,25 @@ def test_estimator_fit_reports_a_bad_dataframe_modalities_dict(modalities, match
     X = pd.DataFrame(np.zeros((6, 3)), columns=["a1", "b1", "a2"])
     with pytest.raises(ValueError, match=match):
         MaskedFusionClassifier(modalities=modalities, max_epochs=1).fit(X, np.arange(6) % 2)
+
+
+@pytest.mark.parametrize(
+    "modalities, bounds",
+    [
+        ({"a": slice(0, 3), "b": slice(3, 8)}, "3:8"),  # was cut to columns 3..4 without a word
+        ({"a": slice(-7, 3), "b": slice(3, None)}, "-7:3"),
+    ],
+)
+def test_a_slice_past_the_columns_of_X_is_an_error_like_a_list(modalities, bounds):
+    with pytest.raises(ValueError, match=rf"is the slice {bounds}, which reaches outside 0..4"):
+        resolve_modalities(modalities, 5)
+
+
+def test_a_slice_up_to_the_last_column_is_accepted():
+    layout = resolve_modalities({"a": slice(0, 2), "b": slice(-3, 5)}, 5)
+    assert cols(layout) == {"a": [0, 1], "b": [2, 3, 4]}
+
+
+def test_a_numpy_block_size_is_shown_as_a_plain_number():
+    with pytest.raises(ValueError, match=r"must be a positive integer, got 0\.$"):
+        resolve_modalities([np.int64(5), np.int64(0)], 5)

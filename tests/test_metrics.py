@@ -459,3 +459,26 @@ def test_imputation_scorer_chooses_the_imputer_in_a_grouped_search():
     ).fit(X, groups=groups)
     assert isinstance(search.best_params_["impute"], KNNImputer)
     assert search.best_score_ > -0.5
+
+
+def test_labelled_scorer_cuts_every_per_row_metadata_to_the_labelled_rows():
+    # Only sample_weight used to be cut: any other routed per-row array reached the scorer with
+    # the unlabelled rows' entries still in it (a length mismatch, or the wrong rows' values).
+    X = pd.DataFrame({"f": np.zeros(4)}, index=[10, 11, 12, 13])
+    model = DummyClassifier(strategy="constant", constant=1).fit(X, [1, 0, 0, 1])
+    y = np.array([1, -1, 0, 1])
+    seen = {}
+
+    def scorer(estimator, X, y_true, **metadata):
+        seen.update(metadata)
+        return 0.0
+
+    labelled_scorer(scorer)(
+        model, X, y, sample_weight=None, speaker=pd.Series(["a", "b", "c", "d"], index=X.index),
+        quality=np.array([0.1, 0.2, 0.3, 0.4]), threshold=0.5, pair=np.array([1.0, 2.0]),
+    )
+    assert seen["sample_weight"] is None
+    assert list(seen["speaker"]) == ["a", "c", "d"]
+    np.testing.assert_array_equal(seen["quality"], [0.1, 0.3, 0.4])
+    assert seen["threshold"] == 0.5
+    np.testing.assert_array_equal(seen["pair"], [1.0, 2.0])  # not one entry per row: unchanged

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer.base import MultimodalClassifierBase
 from skmmer.fusion._network import MaskedFusionNetwork
-from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT
 from skmmer.nn import masked_cross_entropy
 
 
@@ -49,7 +49,9 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         non-empty proper subset of its modalities (MMIN's scheme) and
         ``"balanced_subsets"`` draws the subset's size uniformly first (the
         same for three modalities; more single-modality rows beyond). At
-        least one modality is always kept; 0 disables it.
+        least one modality is always kept, so a rate can be at most
+        (M - 1) / M for M modalities; 0 disables it, and with a single
+        modality every setting does nothing.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy of the labelled rows:
         ``{label: weight}`` (a class it does not name keeps 1) or
@@ -73,7 +75,10 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
     n_iter_no_change : int, default=10
         Epochs without an improvement larger than ``tol`` before stopping.
     tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
+        Minimum decrease of the monitored loss below its best so far that
+        resets the ``n_iter_no_change`` count. It does not choose the epoch
+        kept: early stopping restores the weights of the lowest validation
+        loss, even if that epoch improved by less than ``tol``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
     random_state : int, RandomState instance or None, default=None
@@ -205,12 +210,12 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         )
 
     def _fit_module(self, data, generator) -> None:
-        self._dropout_sampler = ModalityDropout.from_setting(
-            self.modality_dropout, self.n_modalities_, self.device_
-        )
-        super()._fit_module(data, generator)
+        self._dropout_sampler = self._modality_dropout_sampler()
+        try:
+            super()._fit_module(data, generator)
+        finally:
+            del self._dropout_sampler  # device tensors: not for a pickle, nor after a failed fit
         self.n_embedding_features_ = self.module_.fused_dim
-        del self._dropout_sampler
 
     def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
         keep = batch["observed"]

@@ -18,6 +18,19 @@ from skmmer.masking import incomplete_matrix_from_layout
 GENERATION_STEPS = 3
 
 
+def _layer_widths(hidden_dims) -> list[int]:
+    """``hidden_dims`` as a list of ints; a fractional width is an error, not cut short."""
+    widths = list(hidden_dims)
+    bad = [w for w in widths if not isinstance(w, Integral) or isinstance(w, bool) or w < 1]
+    if not widths or bad:
+        shown = ", ".join(map(str, widths))
+        raise ValueError(
+            f"hidden_dims must be a non-empty sequence of integer layer widths >= 1, such as "
+            f"(128,) or (256, 128); got ({shown}). Round the widths to integers."
+        )
+    return [int(w) for w in widths]
+
+
 class MultiViewDGMClassifier(MultimodalClassifierBase):
     """Semi-supervised multi-view deep generative classifier with missing views as latents.
 
@@ -58,8 +71,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     latent_dim : int, default=16
         Dimension of the shared latent ``z``.
     hidden_dims : tuple of int, default=(128,)
-        Hidden widths of the encoders and classifier(s); decoders use them
-        reversed.
+        Hidden widths of the encoders and classifier(s), each an integer
+        >= 1; decoders use them reversed.
     alpha : float, default=1.0
         Weight of the labelled rows' cross-entropy against the bound. The
         bound is divided by the number of features (and rows), so ``alpha``
@@ -69,7 +82,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     n_samples : int, default=10
         Posterior draws of ``z`` per modality and class when generating
         missing views (at prediction, :meth:`transform` and :meth:`impute`
-        only: ``set_params`` changes it on a fitted model without refitting).
+        only: ``set_params`` changes it on a fitted model without refitting,
+        and each of those calls checks it as ``fit`` checks every parameter).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cross-entropy of the labelled rows:
         ``{label: weight}`` (a class it does not name keeps 1) or
@@ -93,7 +107,10 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     n_iter_no_change : int, default=10
         Epochs without an improvement larger than ``tol`` before stopping.
     tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
+        Minimum decrease of the monitored loss below its best so far that
+        resets the ``n_iter_no_change`` count. It does not choose the epoch
+        kept: early stopping restores the weights of the lowest validation
+        loss, even if that epoch improved by less than ``tol``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
     random_state : int, RandomState instance or None, default=None
@@ -229,6 +246,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         "missing_view_inference": [StrOptions({"generate", "heads"})],
         "n_samples": [Interval(Integral, 1, None, closed="left")],
     }
+    _prediction_params = ("n_samples",)
 
     def __init__(
         self,
@@ -275,16 +293,11 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
     # Hooks
     # ------------------------------------------------------------------ #
     def _build_module(self) -> MultiViewDGMNetwork:
-        hidden = [int(h) for h in self.hidden_dims]
-        if not hidden or min(hidden) < 1:
-            raise ValueError(
-                f"hidden_dims must be a non-empty sequence of positive ints, got {self.hidden_dims!r}."
-            )
         return MultiViewDGMNetwork(
             self._layout.sizes,
             len(self.classes_),
             latent_dim=self.latent_dim,
-            hidden_dims=hidden,
+            hidden_dims=_layer_widths(self.hidden_dims),
             inference=self.missing_view_inference,
         )
 
@@ -361,6 +374,7 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         X_imputed : ndarray of shape (n_samples, n_features), float64
         """
         check_is_fitted(self, "module_")
+        self._validate_prediction_params(*self._prediction_params)
         X = self._validate_X(X, reset=False)
         values, observed = self.scaler_.transform(X)
         # Decode every block with a NaN (missing, or partly observed), not just missing ones,

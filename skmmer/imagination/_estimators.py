@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval
 from skmmer._engine import outputs_in_chunks
 from skmmer.base import MultimodalClassifierBase
 from skmmer.imagination._networks import ImaginationNetwork, invariant_stage1_losses
-from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout, missing_conditions
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, missing_conditions
 from skmmer.nn import masked_cross_entropy, masked_mse
 
 __all__ = ["ImaginationClassifier", "InvariantImagination"]
@@ -71,7 +71,6 @@ class _ImaginationBase(MultimodalClassifierBase):
 
     def _fit_module(self, data, generator) -> None:
         self.module_ = network = self._build_module().to(self.device_)
-        n_modalities = self.n_modalities_
 
         # Stage 1: the teacher on the rows as observed (no simulated missingness).
         stage1_epochs = self.stage1_max_epochs or self.max_epochs
@@ -86,9 +85,7 @@ class _ImaginationBase(MultimodalClassifierBase):
         network.start_stage2()
         data = {**data, **self._teacher_targets(network, data)}
         # A row that already misses a modality keeps its real pattern, whatever the scheme.
-        self._sampler = ModalityDropout.from_setting(
-            self.modality_dropout, n_modalities, self.device_, complete_rows_only=True
-        )
+        self._sampler = self._modality_dropout_sampler(complete_rows_only=True)
         self._monitor_patterns = self._condition_masks(None)
         try:
             self._train(
@@ -183,10 +180,12 @@ class _ImaginationBase(MultimodalClassifierBase):
         X : array-like or DataFrame of shape (n_samples, n_features)
             Rows to predict; a modality missing in a row stays missing in
             every condition.
-        conditions : list of tuple of str, default=None
-            Modality names kept by each condition. ``None``: the full input
-            and every condition of :func:`skmmer.masking.missing_conditions`
-            (for three modalities, the six MMIN conditions).
+        conditions : str or list of (str or tuple of str), default=None
+            Modality names kept by each condition; a single name is a
+            condition that keeps that one modality, alone or in the list.
+            ``None``: the full input and every condition of
+            :func:`skmmer.masking.missing_conditions` (for three modalities,
+            the six MMIN conditions).
 
         Returns
         -------
@@ -197,6 +196,8 @@ class _ImaginationBase(MultimodalClassifierBase):
         """
         if conditions is None:
             conditions = missing_conditions(self.layout_, include_full=True)
+        elif isinstance(conditions, str):
+            conditions = [conditions]  # one modality's name, not a sequence of one-letter names
         conditions = [(c,) if isinstance(c, str) else tuple(c) for c in conditions]
         data = self._prepare_predict(X)
         masks = self._condition_masks(conditions)
@@ -279,8 +280,9 @@ _SHARED_PARAMETERS_DOC = """
         modalities far more often (see :class:`skmmer.masking.ModalityDropout`
         and, for the imagination estimators, the Notes); a float is
         the missing rate of :class:`skmmer.masking.ModalityDropout`
-        (``scheme="rate"``); 0 trains on the rows as observed. Rows that
-        already miss a modality keep their real pattern.
+        (``scheme="rate"``, at most (M - 1) / M for M modalities); 0 trains
+        on the rows as observed, and so does every setting with a single
+        modality. Rows that already miss a modality keep their real pattern.
     semi_supervised : bool, default=True
         Whether unlabelled rows (``y == -1``) train the label-free losses
         (reconstruction and the method's other ones); cross-entropy always
@@ -315,7 +317,10 @@ _SHARED_ENGINE_DOC = """
     n_iter_no_change : int, default=10
         Epochs without an improvement larger than ``tol`` before stopping.
     tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
+        Minimum decrease of the monitored loss below its best so far that
+        resets the ``n_iter_no_change`` count. It does not choose the epoch
+        kept: early stopping restores the weights of the lowest validation
+        loss, even if that epoch improved by less than ``tol``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
     random_state : int, RandomState instance or None, default=None

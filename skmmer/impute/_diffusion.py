@@ -87,7 +87,8 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     n_steps : int, default=12
         Solver steps per draw. ``n_steps``, ``sample_posterior`` and
         ``n_draws`` act at :meth:`transform` only: ``set_params`` changes them
-        on a fitted imputer without refitting. Every other parameter takes
+        on a fitted imputer without refitting, and are checked at each call
+        as ``fit`` checks every parameter. Every other parameter takes
         effect at the next ``fit``.
     sample_posterior : bool, default=False
         What :meth:`transform` returns for the missing entries. ``False``:
@@ -118,7 +119,10 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
     n_iter_no_change : int, default=20
         Epochs without an improvement larger than ``tol`` before stopping.
     tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
+        Minimum decrease of the monitored loss below its best so far that
+        resets the ``n_iter_no_change`` count. It does not choose the epoch
+        kept: early stopping restores the weights of the lowest validation
+        loss, even if that epoch improved by less than ``tol``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
     random_state : int, RandomState instance or None, default=None
@@ -317,18 +321,21 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         Returns
         -------
         self : object
-            The fitted imputer.
+            The fitted imputer. A fit that raises leaves it unfitted,
+            whatever it held before.
         """
-        self._validate_params()
-        X = self._validate_X(X, reset=True)
-        self.scaler_ = ModalityScaler(self._layout).fit(X, getattr(self, "feature_names_in_", None))
-        values, observed = self.scaler_.transform(X)
-        known = self.scaler_.known_entries(X)[:, self.scaler_.order]
-        self._start_fit(len(X), None)
-        with seeded(self._seed, self.device_):
-            generator = make_generator(self._seed, self.device_)
-            data = self._tensors(values, observed, known=known)
-            self._fit_module(data, generator)
+        # Fitted attributes are written as fit goes: on an error none of them may stay.
+        with self._unfitted_if_fit_fails():
+            self._validate_params()
+            X = self._validate_X(X, reset=True)
+            self.scaler_ = ModalityScaler(self._layout).fit(X, getattr(self, "feature_names_in_", None))
+            values, observed = self.scaler_.transform(X)
+            known = self.scaler_.known_entries(X)[:, self.scaler_.order]
+            self._start_fit(len(X), None)
+            with seeded(self._seed, self.device_):
+                generator = make_generator(self._seed, self.device_)
+                data = self._tensors(values, observed, known=known)
+                self._fit_module(data, generator)
         return self
 
     def _build_module(self) -> ConditionalDenoiser:
@@ -444,10 +451,16 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
             first ``k`` draws, and
             ``np.quantile(draws, [0.05, 0.95], axis=0)`` gives per-entry 90%
             intervals.
+
+        Raises
+        ------
+        ValueError
+            If ``n_draws`` or the ``n_steps`` parameter is not a positive
+            integer (scikit-learn's ``InvalidParameterError``).
         """
         check_is_fitted(self, "module_")
-        if not isinstance(n_draws, Integral) or isinstance(n_draws, bool) or n_draws < 1:
-            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
+        # n_draws, the argument, obeys the constraint of the parameter of that name.
+        self._validate_prediction_params("n_steps", n_draws=n_draws)
         X = self._validate_X(X, reset=False)
         return self._draws(X, int(n_draws))
 
@@ -467,6 +480,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
             (``sample_posterior=True``), in the original units; no NaN.
         """
         check_is_fitted(self, "module_")
+        self._validate_prediction_params("sample_posterior", "n_draws", "n_steps")
         X = self._validate_X(X, reset=False)
         if not self.sample_posterior:
             return self._conditional_mean(X)

@@ -17,8 +17,10 @@ def masked_cross_entropy(
 
     ``keep`` (n, M) tells which modalities the network was given: a row
     given none carries no label signal (its logits are those of an empty
-    input), so its label is ignored, whatever the method. Every caller says
-    what its network saw; ``None`` (every row has input) must be a choice.
+    input), so its label is ignored, whatever the method (the estimators'
+    ``fit`` warns when labelled rows have no modality observed, and refuses
+    data in which none has one). Every caller says what its network saw;
+    ``None`` (every row has input) must be a choice.
     With ``class_weight`` (one weight per class) the mean is weighted by each
     row's class, ``sum_i w[y_i] CE_i / sum_i w[y_i]``, so only the ratios of
     the weights matter and the loss keeps its scale next to the other terms.

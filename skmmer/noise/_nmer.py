@@ -13,7 +13,7 @@ from skmmer._engine import outputs_in_chunks
 from skmmer._preprocessing import observed_mean_and_scale
 from skmmer.base import MultimodalClassifierBase
 from skmmer.imagination._networks import invariant_stage1_losses
-from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout, _checked_input
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, _checked_input
 from skmmer.nn import masked_cross_entropy, masked_mse
 from skmmer.noise._nmer_network import NoiseRobustNetwork, NoiseScheduler, gaussian_kl
 
@@ -206,7 +206,8 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         subset clean (MMIN's six patterns for three modalities),
         ``"balanced_subsets"`` draws that subset's size uniformly first; a float is
         the rate of :class:`skmmer.masking.ModalityDropout`
-        (``scheme="rate"``); 0 trains on clean rows only.
+        (``scheme="rate"``, at most (M - 1) / M for M modalities); 0 trains
+        on clean rows only, and so does every setting with a single modality.
     semi_supervised : bool, default=True
         Whether unlabelled rows (``y == -1``) train the label-free losses
         (CMD in stage 1; reconstruction, KL and invariance in stage 2);
@@ -251,7 +252,10 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
     n_iter_no_change : int, default=10
         Epochs without an improvement larger than ``tol`` before stopping.
     tol : float, default=1e-4
-        Minimum decrease of the monitored loss that counts as improvement.
+        Minimum decrease of the monitored loss below its best so far that
+        resets the ``n_iter_no_change`` count. It does not choose the epoch
+        kept: early stopping restores the weights of the lowest validation
+        loss, even if that epoch improved by less than ``tol``.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"``...
     random_state : int, RandomState instance or None, default=None
@@ -489,9 +493,7 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         # Stage 2: teacher frozen, its clean targets computed once for every row.
         network.start_stage2(generator)
         data = {**data, **self._teacher_targets(network, data)}
-        self._sampler = ModalityDropout.from_setting(
-            self.modality_dropout, self.n_modalities_, self.device_, complete_rows_only=True
-        )
+        self._sampler = self._modality_dropout_sampler(complete_rows_only=True)
         try:
             self._train(
                 network, data, generator, loss_fn=self._losses,

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skmmer.base import MultimodalClassifierBase
-from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT, ModalityDropout
+from skmmer.masking import MODALITY_DROPOUT_CONSTRAINT
 from skmmer.nn import masked_cross_entropy, mean_pairwise_mmd
 from skmmer.semi_supervised._cmdm_network import CrossModalMatchingNetwork
 
@@ -259,9 +259,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
         bad = [b for b in self.mmd_bandwidths if not (isinstance(b, Real) and b > 0)]
         if bad or not self.mmd_bandwidths:
             raise ValueError(f"mmd_bandwidths must be positive numbers, got {self.mmd_bandwidths!r}.")
-        self._dropout_sampler = ModalityDropout.from_setting(
-            self.modality_dropout, self.n_modalities_, self.device_
-        )
+        self._dropout_sampler = self._modality_dropout_sampler()
         self.module_ = self._build_module().to(self.device_)
         self._train(self.module_, data, generator, monitor_fn=self._validation_cross_entropy)
         self.n_embedding_features_ = self.module_.fused_dim
