@@ -22,6 +22,7 @@ BENCHMARKS = {
         [
             "cmdm/cmdm.md", "cmdm/cmdm_auto.md", "cmdm/cmdm_auto_deap.md", "cmdm/cmdm_mosi_seeds.md",
             "cmdm/cmdm_mosi_test_videos.md", "cmdm/fusion.md", "cmdm/terms.md",
+            "cmdm/noise_mosi.md", "cmdm/noise_others.md",
         ],
         "python benchmarks/bench_cmdm.py",
     ),
