@@ -3,8 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+from _views import MODALITIES, shared_latent_views
 
-from skmmer import MaskedFusionClassifier
+from skmmer import (
+    CrossModalMatchingClassifier,
+    ImaginationClassifier,
+    InvariantImagination,
+    MaskedFusionClassifier,
+    NoiseRobustClassifier,
+)
 
 
 def data(n=40, d=6):
@@ -199,10 +206,33 @@ def test_every_labelled_row_with_nothing_observed_is_an_error():
         clf().fit(X, y)
 
 
+#: Every estimator with ``modality_dropout``; the stage-wise ones draw their masks only in stage 2.
+WITH_MODALITY_DROPOUT = [
+    MaskedFusionClassifier, CrossModalMatchingClassifier, ImaginationClassifier,
+    InvariantImagination, NoiseRobustClassifier,
+]
+
+
+@pytest.mark.parametrize("cls", WITH_MODALITY_DROPOUT)
+def test_an_unreachable_modality_dropout_is_refused_before_any_training(cls, monkeypatch):
+    # The stage-wise estimators used to refuse it at stage 2, after stage 1 had trained,
+    # without naming the parameter.
+    X, y = shared_latent_views(40)
+
+    def no_training(self, *args, **kwargs):
+        raise AssertionError("trained before checking modality_dropout")
+
+    monkeypatch.setattr(cls, "_train", no_training)
+    with pytest.raises(ValueError, match=r"modality_dropout=0.9 is not reachable with 3 modalities"):
+        cls(modalities=MODALITIES, modality_dropout=0.9, max_epochs=2).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", WITH_MODALITY_DROPOUT)
 @pytest.mark.parametrize("modality_dropout", [0.5, "subsets", "balanced_subsets"])
-def test_modality_dropout_with_a_single_modality_does_nothing_whatever_its_setting(modality_dropout):
+def test_modality_dropout_with_a_single_modality_does_nothing_whatever_its_setting(cls, modality_dropout):
     # A rate used to be an error there while a subset scheme was silently ignored.
-    X, y = data()
-    without = clf(modalities=None, random_state=0).fit(X, y).predict_proba(X)
-    fitted = clf(modalities=None, modality_dropout=modality_dropout, random_state=0).fit(X, y)
+    X, y = shared_latent_views(60)
+    params = dict(modalities=None, max_epochs=2, random_state=0)
+    without = cls(modality_dropout=0.0, **params).fit(X, y).predict_proba(X)
+    fitted = cls(modality_dropout=modality_dropout, **params).fit(X, y)
     np.testing.assert_array_equal(fitted.predict_proba(X), without)

@@ -241,30 +241,6 @@ def test_invalid_parameters():
         InvariantImagination(modalities=MODALITIES, cmd_weight=-1.0).fit(X, y)
 
 
-@pytest.mark.parametrize("cls", [ImaginationClassifier, InvariantImagination])
-def test_an_unreachable_modality_dropout_is_refused_before_any_training(cls, monkeypatch):
-    # It used to surface at stage 2, after stage 1 had trained, without naming the parameter.
-    X, y = shared_latent_views(40)
-
-    def no_training(self, *args, **kwargs):
-        raise AssertionError("trained before checking modality_dropout")
-
-    monkeypatch.setattr(cls, "_train", no_training)
-    with pytest.raises(ValueError, match=r"modality_dropout=0.9 is not reachable with 3 modalities"):
-        cls(modalities=MODALITIES, modality_dropout=0.9, **SMALL).fit(X, y)
-
-
-@pytest.mark.parametrize("cls", [ImaginationClassifier, InvariantImagination])
-def test_modality_dropout_with_a_single_modality_trains_on_rows_as_observed(cls):
-    # A rate used to be an error with one modality while "subsets" was silently a no-op.
-    X, y = shared_latent_views(60)
-    params = {**SMALL, "max_epochs": 2}
-    as_observed = cls(modality_dropout=0.0, **params).fit(X, y).predict_proba(X)
-    for setting in (0.5, "subsets"):
-        fitted = cls(modality_dropout=setting, **params).fit(X, y)
-        np.testing.assert_array_equal(fitted.predict_proba(X), as_observed)
-
-
 def test_a_single_condition_name_is_one_condition_not_its_letters():
     # "m1" used to be read as the conditions "m" and "1".
     X, y = shared_latent_views(60)

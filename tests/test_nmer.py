@@ -284,25 +284,3 @@ def test_add_modality_noise_reads_dataframes_like_the_estimators():
     X[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity in column 0"):
         add_modality_noise(X, MODALITIES, ["b"], t=50)
-
-
-def test_an_unreachable_modality_dropout_is_refused_before_any_training(monkeypatch):
-    # It used to surface at stage 2, after stage 1 had trained, without naming the parameter.
-    X, y = shared_latent_views(40)
-
-    def no_training(self, *args, **kwargs):
-        raise AssertionError("trained before checking modality_dropout")
-
-    monkeypatch.setattr(NoiseRobustClassifier, "_train", no_training)
-    with pytest.raises(ValueError, match=r"modality_dropout=0.7 is not reachable with 3 modalities"):
-        NoiseRobustClassifier(modalities=MODALITIES, modality_dropout=0.7, **SMALL).fit(X, y)
-
-
-def test_modality_dropout_with_a_single_modality_trains_on_rows_as_observed():
-    # A rate used to be an error with one modality while "subsets" was silently a no-op.
-    X, y = shared_latent_views(60)
-    params = {**SMALL, "max_epochs": 2}
-    as_observed = NoiseRobustClassifier(modality_dropout=0.0, **params).fit(X, y).predict_proba(X)
-    for setting in (0.5, "subsets"):
-        fitted = NoiseRobustClassifier(modality_dropout=setting, **params).fit(X, y)
-        np.testing.assert_array_equal(fitted.predict_proba(X), as_observed)
