@@ -55,7 +55,7 @@ from skmmer._labels import (
 from skmmer._layout import ModalityLayout, check_no_inf, resolve_modalities
 from skmmer._preprocessing import ModalityScaler
 from skmmer._random import make_generator, seed_from_random_state, seeded
-from skmmer.masking import ModalityDropout, max_missing_rate
+from skmmer.masking import ModalityDropout, _check_rate
 from skmmer.metrics import _labelled_part
 
 __all__ = ["TorchEstimatorBase", "MultimodalClassifierBase", "resolve_device"]
@@ -584,15 +584,11 @@ class MultimodalClassifierBase(ClassifierMixin, TransformerMixin, TorchEstimator
         setting, n_modalities = self.modality_dropout, self.n_modalities_
         if isinstance(setting, str) or n_modalities < 2:
             return  # a subset scheme always has a pattern to draw; one modality: nothing to drop
-        top = max_missing_rate(n_modalities)
-        if float(setting) > top + 1e-12:
-            raise ValueError(
-                f"modality_dropout={float(setting):g} is not reachable with {n_modalities} "
-                "modalities while keeping at least one per row: as a rate it is the expected "
-                f"fraction of a complete row's modalities dropped, at most {top:.4g} "
-                "((M - 1) / M). Lower modality_dropout, or pass 'subsets' to give every "
-                "complete row a random subset of its modalities."
-            )
+        _check_rate(
+            float(setting), n_modalities, name="modality_dropout",
+            hint=" Lower modality_dropout, or pass 'subsets' to give every complete row a "
+            "random subset of its modalities.",
+        )
 
     def _modality_dropout_sampler(self, *, complete_rows_only: bool = False) -> ModalityDropout | None:
         """The training-mask sampler of ``modality_dropout``; None when it draws nothing.

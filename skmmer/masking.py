@@ -172,12 +172,17 @@ def _drop_probability_for_rate(rate: float, n_modalities: int) -> float:
     return 0.5 * (lo + hi)
 
 
-def _check_rate(rate: float, n_modalities: int) -> None:
+def _check_rate(rate: float, n_modalities: int, name: str = "rate", hint: str = "") -> None:
+    """Refuse a missing rate that no draw keeping one modality per row can reach.
+
+    ``name`` is the parameter as the caller knows it (an estimator's
+    ``modality_dropout``); ``hint`` is appended to the message.
+    """
     top = max_missing_rate(n_modalities)
     if not 0.0 <= rate <= top + 1e-12:
         raise ValueError(
-            f"rate={rate!r} is not reachable with {n_modalities} modalities while keeping at least "
-            f"one per row: the missing rate must lie in [0, {top:.4g}] ((M - 1) / M)."
+            f"{name}={rate!r} is not reachable with {n_modalities} modalities while keeping at least "
+            f"one per row: the missing rate must lie in [0, {top:.4g}] ((M - 1) / M).{hint}"
         )
 
 

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skmmer import MaskedFusionClassifier
@@ -418,6 +419,9 @@ def test_an_error_after_training_started_leaves_the_estimator_unfitted(estimator
     with pytest.raises(RuntimeError, match="failure after a training run"):
         estimator.fit(X, y)
     assert _fitted_attributes(estimator) == []
+    # Nor any training-time helper (a mask sampler holds device tensors): the failed estimator
+    # holds what a fresh clone holds.
+    assert set(vars(estimator)) == set(vars(clone(estimator)))
     with pytest.raises(NotFittedError):
         estimator.transform(X)
 

@@ -530,9 +530,9 @@ def test_labelled_split_refuses_a_splitter_that_indexes_all_rows():
     [
         (None, r"y is required to split"),
         (np.full(6, -1), r"No row of y is labelled \(every label is -1\)"),
-        (np.array([0, 1, np.nan, 1, 0, -1]), r"y has 1 missing labels .*Mark an unlabelled row with -1"),
-        (pd.Series([0, 1, None, 1, 0, -1], dtype="Int64"), r"y has 1 missing labels \(NaN/None/pd.NA\)"),
-        (np.array(["a", None, "b", "a", -1, "b"], dtype=object), r"y has 1 missing labels"),
+        (np.array([0, 1, np.nan, 1, 0, -1]), r"NaN or None as the label of 1 row\. Mark unlabelled rows with -1"),
+        (pd.Series([0, 1, None, 1, 0, -1], dtype="Int64"), r"NaN or None as the label of 1 row\. Mark unlabelled"),
+        (np.array(["a", None, "b", "a", -1, "b"], dtype=object), r"NaN or None as the label of 1 row\."),
     ],
     ids=["none", "all-unlabelled", "nan", "pandas-na", "object-none"],
 )
@@ -1198,3 +1198,28 @@ def test_run_study_reads_pandas_na_as_a_missing_value():
     on_array = run_study(cheap_models(), X, y, SIZES, **kwargs)
     on_nullable = run_study(cheap_models(), frame, y, SIZES, **kwargs)
     pd.testing.assert_frame_equal(values_only(on_array), values_only(on_nullable))
+
+
+@pytest.mark.parametrize("unlabelled", ["auto", "drop"])
+def test_run_study_fits_a_pipeline_on_object_labels_mixed_with_minus_one(unlabelled):
+    # Integer classes stored as objects next to the int -1: the pipeline's classifier got the
+    # object array and raised "Unknown label type", in both the transformers and the drop paths.
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(0)
+    y_int = np.arange(60) % 2
+    X = rng.normal(size=(60, 4)) + y_int[:, None]
+    y = np.where(np.arange(60) % 3 == 0, -1, y_int).astype(object)
+    results = run_study(
+        {"lr": make_pipeline(SimpleImputer(), LogisticRegression())}, X, y, [2, 2],
+        protocols=[LabelFractions([1.0])], cv=2, unlabelled=unlabelled, error_score="raise",
+    )
+    assert results["value"].notna().all() and (results.loc[results.metric == "UA", "value"] > 0.7).all()
+
+
+def test_protocol_values_may_come_from_a_generator():
+    # A generator of rates was taken for one value and failed in float().
+    assert MissingRates(r / 10 for r in range(3)).rates == MissingRates([0.0, 0.1, 0.2]).rates
+    assert LabelFractions(f for f in (0.1, 1.0)).fractions == LabelFractions([0.1, 1.0]).fractions

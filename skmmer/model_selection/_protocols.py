@@ -16,6 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
@@ -194,8 +195,10 @@ def _train_label(label_fraction: float | None, missing: tuple, missing_label: st
 
 
 def _as_list(values) -> list:
-    """A single value (a number or a string) as a one-element list; a sequence as a list."""
-    return [values] if np.ndim(values) == 0 else list(values)
+    """A single value (a number or a string) as a one-element list; any iterable as a list."""
+    if isinstance(values, (str, Real)) or (isinstance(values, np.ndarray) and values.ndim == 0):
+        return [values]
+    return list(values)
 
 
 def _rate_list(rates) -> list | None:

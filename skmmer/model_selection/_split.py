@@ -24,6 +24,7 @@ from sklearn.model_selection import (
 from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils.multiclass import type_of_target
 
+from skmmer._labels import check_no_missing_labels
 from skmmer._random import seed_from_random_state
 from skmmer.metrics import _labelled_part, _take_rows
 
@@ -62,13 +63,8 @@ def _checked_labels(y) -> np.ndarray:
         raise ValueError(
             "y is required to split: test folds are drawn from the labelled rows (y != -1)."
         )
+    check_no_missing_labels(y)
     y = np.asarray(y)
-    missing = pd.isna(y)
-    if missing.any():
-        raise ValueError(
-            f"y has {int(missing.sum())} missing labels (NaN/None/pd.NA). Mark an unlabelled "
-            "row with -1, skmmer's marker for unlabelled rows, not with a missing value."
-        )
     if not _labelled_part(y)[0].any():
         raise ValueError(
             "No row of y is labelled (every label is -1): test folds need labelled rows."

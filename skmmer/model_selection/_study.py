@@ -18,7 +18,12 @@ from sklearn.utils import get_tags
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
 from skmmer.masking import _float_array_and_names
-from skmmer.metrics import _minus_one_looks_like_a_label, is_labelled, resolve_metrics
+from skmmer.metrics import (
+    _labelled_part,
+    _minus_one_looks_like_a_label,
+    is_labelled,
+    resolve_metrics,
+)
 from skmmer.model_selection._parallel import study_backend
 from skmmer.model_selection._protocols import EvalSpec, FixedConditions, StudyProtocol, TrainSpec
 from skmmer.model_selection._split import make_folds
@@ -214,9 +219,10 @@ def _failure(error_score, what: str, task: _Task, error: Exception) -> float:
 def _fit_transformers_on_every_row(pipeline, X_fit, y_fit):
     """Fit a pipeline's transformers on every row (without ``y``), its last step on the labelled rows."""
     transformed = pipeline[:-1].fit_transform(X_fit)
-    labelled = np.flatnonzero(is_labelled(y_fit))
-    rows = transformed.iloc[labelled] if hasattr(transformed, "iloc") else transformed[labelled]
-    pipeline.steps[-1][1].fit(rows, y_fit[labelled])
+    rows, y_labelled = _labelled_part(y_fit)  # object arrays of ints become ints
+    labelled = np.flatnonzero(rows)
+    kept = transformed.iloc[labelled] if hasattr(transformed, "iloc") else transformed[labelled]
+    pipeline.steps[-1][1].fit(kept, y_labelled)
     return pipeline
 
 
@@ -254,8 +260,8 @@ def _run_task(X, y, task: _Task, layout, metrics, columns, dataset, random_state
         X[task.train], y[task.train], layout, random_state=random_state, fold=task.fold
     )
     if task.unlabelled == "drop":
-        rows = is_labelled(y_fit)
-        X_fit, y_fit = X_fit[rows], y_fit[rows]
+        rows, y_fit = _labelled_part(y_fit)
+        X_fit = X_fit[rows]
     estimator, fit_time = _fit(task, X_fit, y_fit, columns, error_score)
     sizes = {
         "n_train": len(y_fit),

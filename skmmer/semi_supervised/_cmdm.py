@@ -282,9 +282,11 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
             raise ValueError(f"mmd_bandwidths must be positive numbers, got {self.mmd_bandwidths!r}.")
         self._dropout_sampler = self._modality_dropout_sampler()
         self.module_ = self._build_module().to(self.device_)
-        self._train(self.module_, data, generator, monitor_fn=self._validation_cross_entropy)
+        try:
+            self._train(self.module_, data, generator, monitor_fn=self._validation_cross_entropy)
+        finally:
+            del self._dropout_sampler  # device tensors: not for a pickle, nor after a failed fit
         self.n_embedding_features_ = self.module_.fused_dim
-        del self._dropout_sampler
 
     def _losses(self, module, batch, generator) -> dict[str, torch.Tensor]:
         x, y, keep = batch["x"], batch["y"], batch["observed"]
