@@ -188,9 +188,38 @@ def _first_seen_rank(names) -> dict[str, int]:
     return {name: i for i, name in enumerate(dict.fromkeys(names))}
 
 
+def _parsed(command: str) -> argparse.Namespace:
+    args, _ = build_parser().parse_known_args(shlex.split(command)[2:])
+    return args
+
+
+def redoes_every_cell_of(command: str, earlier: str) -> bool:
+    """Whether ``command`` re-ran every (protocol, method) of ``earlier`` on a dataset both ran.
+
+    The merge replaces those cells, so ``earlier`` no longer produced any of
+    them. Methods are compared as given (``--methods`` patterns): when in
+    doubt an earlier run is kept.
+    """
+    new, old = _parsed(command), _parsed(earlier)
+    protocols_redone = set(old.protocols) <= set(new.protocols)
+    methods_redone = new.methods is None or (
+        old.methods is not None and set(old.methods) <= set(new.methods)
+    )
+    return protocols_redone and methods_redone
+
+
 def record_runs(runs_file: Path, datasets: list[str], command: str, minutes: float) -> pd.DataFrame:
-    """Append this run to ``runs.csv`` (a repeated command replaces its earlier entry)."""
+    """Append this run to ``runs.csv``, dropping the entries whose cells it all replaced.
+
+    A repeated command replaces its earlier entry; so does a run that redid
+    every protocol and method of an earlier one on the same dataset.
+    """
     runs = pd.read_csv(runs_file) if runs_file.exists() else pd.DataFrame()
+    if len(runs):
+        superseded = runs["dataset"].isin(datasets) & runs["command"].map(
+            lambda earlier: redoes_every_cell_of(command, earlier)
+        )
+        runs = runs[~superseded]
     this = pd.DataFrame(
         {"dataset": datasets, "command": command, "minutes": round(minutes, 1), "environment": environment()}
     )
@@ -209,8 +238,7 @@ def varying_key(block: pd.DataFrame) -> str:
 def runs_of_protocol(runs: pd.DataFrame, protocol: str) -> pd.DataFrame:
     """The runs whose command ran ``protocol`` (read back from its ``--protocols``)."""
     def ran(command: str) -> bool:
-        args, _ = build_parser().parse_known_args(shlex.split(command)[2:])
-        return protocol in args.protocols
+        return protocol in _parsed(command).protocols
 
     return runs[runs["command"].map(ran)] if len(runs) else runs
 

@@ -37,6 +37,11 @@ def check_no_missing_labels(y) -> None:
         )
 
 
+#: Matches the warning of :func:`warn_if_minus_one_looks_like_a_label` from ``fit``, so that
+#: a caller that already warned once (``run_study``) can silence the per-fit copies.
+FIT_MINUS_ONE_WARNING = r"\d+ rows have y == -1 and fit treats them as unlabelled"
+
+
 def warn_if_minus_one_looks_like_a_label(y, consequence: str, *, stacklevel: int) -> None:
     """Warn when the rows taken as unlabelled (``y == -1``) look like a real label.
 

@@ -53,6 +53,24 @@ def test_runs_log_keeps_every_command_and_replaces_a_repeat(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("- deap, wesad: `cmd two` (2.0 min;")
 
 
+def test_runs_log_drops_a_run_whose_every_cell_was_redone(tmp_path):
+    log = tmp_path / "runs.csv"
+    cmd = "python benchmarks/run_benchmarks.py "
+    run_benchmarks.record_runs(log, ["mosi", "mfeat"], cmd + "--protocols conditions rates", 9.0)
+    run_benchmarks.record_runs(log, ["mfeat"], cmd + "--datasets mfeat --protocols rates --methods MLP", 1.0)
+    run_benchmarks.record_runs(log, ["mfeat"], cmd + "--datasets mfeat --protocols labels", 5.0)
+    # redoes MLP's rates but only part of the first run's (conditions, other methods): both kept
+    runs = run_benchmarks.record_runs(log, ["mfeat"], cmd + "--datasets mfeat --protocols rates --methods MLP Fusion", 1.5)
+    assert len(runs) == 4 + 1 - 1
+    # every method on both protocols, on mfeat only: the first run's mfeat entry and the MLP runs go
+    runs = run_benchmarks.record_runs(log, ["mfeat"], cmd + "--datasets mfeat --protocols conditions rates", 4.0)
+    assert sorted(zip(runs["dataset"], runs["command"])) == [
+        ("mfeat", cmd + "--datasets mfeat --protocols conditions rates"),
+        ("mfeat", cmd + "--datasets mfeat --protocols labels"),
+        ("mosi", cmd + "--protocols conditions rates"),
+    ]
+
+
 def test_side_by_side_tables_keep_the_study_order():
     summarize_study = pytest.importorskip("summarize_study")
     tables = {

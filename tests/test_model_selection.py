@@ -948,6 +948,21 @@ def test_a_failing_fit_scores_error_score_and_the_other_methods_still_run():
     )
 
 
+def test_warnings_of_parallel_workers_reach_the_caller():
+    X, y, _ = make_problem(n=12)
+    estimators = {"broken": FailsToFit(), "fine": NanPatternRecorder("fine")}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_study(estimators, X, y, SIZES, cv=2, error_score=np.nan, n_jobs=2,
+                  protocols=FixedConditions([("m0",)]))
+    failed = sorted(str(w.message)[:40] for w in caught if "fit failed" in str(w.message))
+    assert failed == [
+        "fit failed for method 'broken', fold 0, ",
+        "fit failed for method 'broken', fold 1, ",
+    ]
+    assert all(w.filename == __file__ for w in caught if "fit failed" in str(w.message))
+
+
 def test_a_failing_fit_raises_with_error_score_raise():
     X, y, _ = make_problem(n=12)
     with pytest.raises(RuntimeError, match="cannot fit this one"):
@@ -1118,6 +1133,20 @@ def test_a_real_sentiment_label_of_minus_one_is_flagged_by_run_study():
     y = np.arange(70) % 7 - 3  # classes -3..3: -1 is a rating here, not the marker
     with pytest.warns(UserWarning, match="10 rows have y == -1 and are treated as unlabelled"):
         run_study(cheap_models(), X, y, SIZES, cv=2, groups=groups, protocols=MissingRates([0.0]))
+
+
+def test_run_study_says_once_that_minus_one_looks_like_a_label():
+    X, _, groups = make_problem(n=70)
+    y = np.arange(70) % 7 - 3
+    model = MaskedFusionClassifier(modalities=SIZES, max_epochs=2, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)  # alone, fit says it
+        assert sum("rows have y == -1" in str(w.message) for w in caught) == 1
+        caught.clear()
+        run_study({"fusion": model}, X, y, SIZES, cv=2, groups=groups, protocols=MissingRates([0.0, 0.3]))
+    said = [str(w.message) for w in caught if "rows have y == -1" in str(w.message)]
+    assert len(said) == 1 and "treated as unlabelled" in said[0]
 
 
 @pytest.mark.parametrize(

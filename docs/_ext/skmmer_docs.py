@@ -34,7 +34,10 @@ BENCHMARKS = {
         ["imagination/results.md", "imagination/NOTES.md", "imagination/subset_schemes.md"],
         "python benchmarks/bench_imagination.py",
     ),
-    "nmer": (["nmer/results.md", "nmer/NOTES.md"], "python benchmarks/bench_nmer.py"),
+    "nmer": (
+        ["nmer/results.md", "nmer/missing_fill.md", "nmer/NOTES.md"],
+        "python benchmarks/bench_nmer.py",
+    ),
     "engine": (
         ["engine/engine_overhead.md", "engine/early_stopping.md"],
         "python benchmarks/bench_engine.py",

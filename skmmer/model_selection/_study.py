@@ -15,6 +15,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
+from skmmer._labels import FIT_MINUS_ONE_WARNING
 from skmmer._layout import ModalityLayout, resolve_modalities
 from skmmer._random import seed_from_random_state
 from skmmer.masking import _float_array_and_names
@@ -230,10 +231,13 @@ def _fit(task: _Task, X_fit, y_fit, columns, error_score):
     start = time.perf_counter()
     X_input = _as_estimator_input(X_fit, columns)
     try:
-        if task.unlabelled == "transformers":
-            estimator = _fit_transformers_on_every_row(task.estimator, X_input, y_fit)
-        else:
-            estimator = task.estimator.fit(X_input, y_fit)
+        with warnings.catch_warnings():
+            # run_study has said it once already; every fold's fit would repeat it.
+            warnings.filterwarnings("ignore", message=FIT_MINUS_ONE_WARNING, category=UserWarning)
+            if task.unlabelled == "transformers":
+                estimator = _fit_transformers_on_every_row(task.estimator, X_input, y_fit)
+            else:
+                estimator = task.estimator.fit(X_input, y_fit)
     except Exception as error:  # any failure: error_score decides
         _failure(error_score, "fit", task, error)
         return None, float("nan")
@@ -292,6 +296,27 @@ def _run_task(X, y, task: _Task, layout, metrics, columns, dataset, random_state
                         **sizes,
                     }
                 )
+    return rows
+
+
+def _run_task_keeping_warnings(*args) -> tuple[list[dict], list[tuple[str, type]]]:
+    """``_run_task`` with the warnings it raised returned, for the caller to re-raise.
+
+    A worker process prints its warnings to its own stderr, out of reach of
+    the caller's warning filters and of ``pytest.warns``; returned, they are
+    raised again in the calling process whatever the backend.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        rows = _run_task(*args)
+    return rows, [(str(w.message), w.category) for w in caught]
+
+
+def _rows_reraising_warnings(outputs) -> list[dict]:
+    rows = []
+    for task_rows, caught in outputs:
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=3)
+        rows += task_rows
     return rows
 
 
@@ -462,10 +487,10 @@ def run_study(
     ]
     with study_backend(backend, n_jobs, scheduler, dask_options) as effective_n_jobs:
         outputs = Parallel(n_jobs=effective_n_jobs, return_as="generator")(
-            delayed(_run_task)(
+            delayed(_run_task_keeping_warnings)(
                 X_array, y, task, layout, metric_functions, columns, dataset, seed, error_score
             )
             for task in tasks
         )
-        rows = [row for task_rows in _with_progress(outputs, len(tasks), verbose) for row in task_rows]
+        rows = _rows_reraising_warnings(_with_progress(outputs, len(tasks), verbose))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
