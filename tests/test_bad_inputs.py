@@ -198,6 +198,7 @@ def test_a_class_whose_labelled_rows_all_have_nothing_observed_is_named():
         clf().fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore:Modalities .* are missing in every labelled training row")
 def test_every_labelled_row_with_nothing_observed_is_an_error():
     X, y = data(n=60)
     y = np.where(np.arange(60) % 3 == 0, y, -1)

@@ -63,6 +63,7 @@ def test_alignment_transfers_a_classifier_to_a_modality_it_never_saw_labelled(tr
     assert matched > unmatched + 0.2
 
 
+@pytest.mark.filterwarnings("ignore:Modalities .* are missing in every labelled training row")
 def test_dropping_unlabelled_rows_loses_the_transfer():
     X, y, X_t, y_t = transfer_data()
     supervised = fit(X, y, mmd_weight=1.0, use_unlabelled=False)

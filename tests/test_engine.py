@@ -241,6 +241,7 @@ def test_a_validation_split_that_leaves_nothing_to_train_on_is_an_error():
         fast(early_stopping=True, validation_fraction=0.95).fit(X_semi, y_semi)
 
 
+@pytest.mark.filterwarnings("ignore:.*early stopping holds out only")
 def test_a_validation_split_that_takes_a_class_away_warns():
     X, y_full = make_data(n=60)
     y = np.full(60, -1)
@@ -251,6 +252,7 @@ def test_a_validation_split_that_takes_a_class_away_warns():
         clf.fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore:.*labelled rows have no modality observed")
 def test_a_modality_seen_only_in_unlabelled_rows_is_unseen_when_they_do_not_train():
     # MaskedFusionClassifier drops unlabelled rows: block c, observed only there, would
     # feed an encoder that never trained (its random initial weights) into predictions.
