@@ -22,6 +22,13 @@ Usage::
     python benchmarks/bench_imagination.py --quick              # MOSI only
     python benchmarks/bench_imagination.py                       # + WESAD, DEAP, semi-supervised
     python benchmarks/bench_imagination.py --seeds 0 1 2 --n-jobs 2   # every method with 3 seeds
+    python benchmarks/bench_imagination.py --datasets mosi_test_videos --seeds 0 1 2 3 4 --tag mosi_test_videos
+
+``mosi_test_videos`` cross-validates on MOSI's test videos alone (5 video-grouped
+stratified folds, the study's folds of that variant), whose features carry none
+of the label signal that the release's extractors left in the training split's
+features (``benchmarks/results/datasets/mosi_features.md``); a figure is then
+the mean over the folds of each seed.
 
 With several seeds every method is fitted once per seed on the same split
 and tested on the same masks; the tables give the mean over seeds and its
@@ -49,13 +56,13 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _config import zscore_within_groups  # noqa: E402
+from _config import VARIANTS, zscore_within_groups  # noqa: E402
 
 from skmmer.datasets import load_deap, load_mosi, load_wesad  # noqa: E402
 from skmmer.fusion import MaskedFusionClassifier  # noqa: E402
 from skmmer.imagination import ImaginationClassifier, InvariantImagination  # noqa: E402
 from skmmer.masking import apply_condition, missing_conditions  # noqa: E402
-from skmmer.model_selection import keep_label_fraction  # noqa: E402
+from skmmer.model_selection import keep_label_fraction, make_splitter  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "imagination"
 SEED = 0  # the seed of a single-seed run (the label subset of the semi-supervised part, always)
@@ -154,7 +161,8 @@ def summarize(rows: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["dataset", "method", "seed"]
     missing = rows[rows.condition != "full"]
-    full = rows[rows.condition == "full"].set_index(keys)
+    # Folds of a cross-validated dataset are averaged within each seed.
+    full = rows[rows.condition == "full"].groupby(keys, sort=False)[["balanced_accuracy", "accuracy", "fit_s"]].mean()
     per_seed = missing.groupby(keys, sort=False)[["balanced_accuracy", "accuracy"]].mean()
     per_seed.columns = ["bacc_mean_missing", "acc_mean_missing"]
     per_seed["bacc_full"] = full["balanced_accuracy"]
@@ -235,23 +243,49 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+def mosi_test_video_folds(data_home):
+    """MOSI's test videos alone, in the study's video-grouped stratified folds of that variant."""
+    data = VARIANTS["mosi_test_videos"](data_home, quick=False)
+    X, y = data["X"], data["y"]
+    splitter = make_splitter(data["cv"], y=y, groups=data["groups"])
+    return [
+        (X[train], y[train], X[test], y[test], data["modalities"])
+        for train, test in splitter.split(X, y, data["groups"])
+    ]
+
+
 SPLITS = {"mosi": mosi, "wesad": wesad_splits, "deap": deap_splits}
+#: Cross-validated datasets: every fold is fitted and tested, per seed.
+FOLDS = {"mosi_test_videos": mosi_test_video_folds}
+
+
+def _folds(dataset: str, data_home: str) -> list[tuple]:
+    return FOLDS[dataset](data_home) if dataset in FOLDS else [SPLITS[dataset](data_home)]
 
 
 def _task(kind: str, dataset: str, data_home: str, seed: int, threads: int):
     """One (dataset, seed) unit of work, run in its own process by joblib."""
     torch.set_num_threads(threads)
-    split = SPLITS[dataset](data_home)
     if kind == "semi":
-        return semi_supervised_rows(*split, seed=seed), {}
-    rows, extras = evaluate(dataset, *split, seed=seed)
-    return rows, {(dataset, method, seed): values for method, values in extras.items()}
+        return semi_supervised_rows(*SPLITS[dataset](data_home), seed=seed), {}
+    rows, extras = [], {}
+    for fold, split in enumerate(_folds(dataset, data_home)):
+        fold_rows, fold_extras = evaluate(dataset, *split, seed=seed)
+        rows += [dict(row, fold=fold) for row in fold_rows]
+        extras.update({(dataset, method, seed, fold): values for method, values in fold_extras.items()})
+    return rows, extras
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--quick", action="store_true", help="MOSI only, no semi-supervised study")
+    parser.add_argument(
+        "--datasets", nargs="+", choices=[*SPLITS, *FOLDS],
+        help="default: mosi wesad deap (mosi with --quick); the semi-supervised study runs only "
+        "when mosi is among them and --quick is not given",
+    )
+    parser.add_argument("--tag", default="", help="suffix of the output files (results_<tag>.md, ...)")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED],
                         help="fit every method once per seed (same split and masks); default: 0")
@@ -266,15 +300,19 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/bench_imagination.py" + (" --quick" if args.quick else "")
+    if args.datasets:
+        command += " --datasets " + " ".join(args.datasets)
     if args.seeds != [SEED]:
         command += " --seeds " + " ".join(map(str, args.seeds))
     if args.n_jobs != 1:
         command += f" --n-jobs {args.n_jobs}"
+    if args.tag:
+        command += f" --tag {args.tag}"
     command += f" (--threads {args.threads})"
 
-    datasets = ["mosi"] if args.quick else ["mosi", "wesad", "deap"]
+    datasets = args.datasets or (["mosi"] if args.quick else ["mosi", "wesad", "deap"])
     tasks = [("eval", d, s) for d in datasets for s in args.seeds]
-    if not args.quick:
+    if not args.quick and "mosi" in datasets:
         tasks += [("semi", "mosi", s) for s in args.seeds]
     start = time.perf_counter()
     results = Parallel(n_jobs=args.n_jobs)(
@@ -288,8 +326,8 @@ def main(argv=None):
     per_condition = pd.DataFrame(eval_rows)
     summary = summarize(per_condition)
     extra_table = (
-        pd.DataFrame([dict(dataset=d, method=m, seed=s, **v) for (d, m, s), v in extras.items()])
-        .groupby(["dataset", "method"], sort=False).mean().drop(columns="seed").reset_index()
+        pd.DataFrame([dict(dataset=d, method=m, seed=s, fold=f, **v) for (d, m, s, f), v in extras.items()])
+        .groupby(["dataset", "method"], sort=False).mean().drop(columns=["seed", "fold"]).reset_index()
     )
     semi = None
     if semi_rows:
@@ -297,7 +335,7 @@ def main(argv=None):
         semi = summarize(semi_rows)
         per_condition = pd.concat([per_condition, semi_rows], ignore_index=True)
 
-    suffix = "_quick" if args.quick else ""
+    suffix = ("_quick" if args.quick else "") + (f"_{args.tag}" if args.tag else "")
     per_condition.to_csv(out / f"per_condition{suffix}.csv", index=False)
     summary.to_csv(out / f"summary{suffix}.csv", index=False)
     extra_table.to_csv(out / f"imagination{suffix}.csv", index=False)
@@ -317,7 +355,8 @@ def main(argv=None):
         "",
         "Training rows are complete; every method trains with MMIN's six simulated patterns "
         "(the neural ones draw them per step, HGB sees the training rows stacked with their six "
-        "condition copies). Test: the fixed split's test rows, full and under each condition. "
+        "condition copies). Test: the fixed split's test rows (every fold's, for a "
+        "cross-validated dataset: figures are then means over the folds), full and under each condition. "
         "`*_mean_missing` = mean over the missing conditions (not the full input).",
         "",
         "## Summary",

@@ -172,6 +172,21 @@ def test_imagination_summary_averages_per_seed_means_over_seeds():
     assert one_seed.loc[0, "bacc_mean_missing"] == pytest.approx(0.6)
 
 
+def test_imagination_summary_averages_the_folds_of_a_cross_validated_dataset_within_each_seed():
+    bench = pytest.importorskip("bench_imagination")
+    rows = [
+        dict(dataset="d", method="M", seed=seed, fold=fold, condition=condition,
+             balanced_accuracy=value + 0.1 * fold + 0.2 * seed, accuracy=value, fit_s=1.0 + fold)
+        for seed in (0, 1) for fold in (0, 1) for condition, value in (("full", 0.8), ("a", 0.4), ("b", 0.6))
+    ]
+    table = bench.summarize(pd.DataFrame(rows)).set_index("method")
+    # seed 0: missing mean over folds (0.5 + 0.6) / 2 = 0.55; seed 1: 0.75
+    assert table.loc["M", "bacc_mean_missing"] == pytest.approx(0.65)
+    assert table.loc["M", "bacc_mean_missing_sd"] == pytest.approx(0.2 / 2**0.5)
+    assert table.loc["M", "bacc_full"] == pytest.approx((0.85 + 1.05) / 2)
+    assert table.loc["M", "fit_s"] == pytest.approx(1.5)
+
+
 def test_study_command_defaults_to_the_estimators_early_stopping():
     assert run_benchmarks.build_parser().parse_args([]).early_stopping == "auto"
     args = run_benchmarks.build_parser().parse_args(["--early-stopping", "true"])
