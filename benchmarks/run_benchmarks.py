@@ -21,7 +21,10 @@ seed on the same folds, labels and masks and writes into
 ``benchmarks/results/seeds/`` (so does any seed other than the study's 0,
 with the seed in every method's name): its tables give the mean over seeds (of the
 mean over folds) ± the standard deviation over seeds, the only spread there is
-on MOSI's fixed split.
+on MOSI's fixed split. A variant dataset (``--datasets mosi_test_videos``:
+MOSI's test videos alone, free of the feature leak of its training split; see
+``_config.py``) runs only when named and writes into
+``benchmarks/results/variants/``.
 
 Protocols:
 
@@ -41,6 +44,7 @@ Usage::
     python benchmarks/run_benchmarks.py --datasets deap --n-jobs 2  # add or redo one corpus
     python benchmarks/run_benchmarks.py --early-stopping true    # skmmer estimators always stop early
     python benchmarks/run_benchmarks.py --datasets mosi --protocols labels --seeds 0 1 2 3 4
+    python benchmarks/run_benchmarks.py --datasets mosi_test_videos --protocols labels
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _config import DATASETS, estimators_for  # noqa: E402
+from _config import ALL_DATASETS, DATASETS, VARIANTS, estimators_for  # noqa: E402
 from _seeds import summarize_over_seeds, with_seeds, without_seed_suffix  # noqa: E402
 from summarize_study import header_lines, write_summary  # noqa: E402
 
@@ -98,7 +102,7 @@ def protocol_runs(name: str, X, modalities, quick: bool):
 
 
 def run_dataset(name: str, args) -> pd.DataFrame:
-    data = DATASETS[name](args.data_home, args.quick)
+    data = ALL_DATASETS[name](args.data_home, args.quick)
     frames = []
     for protocol_name in args.protocols:
         for protocol, X in protocol_runs(protocol_name, data["X"], data["modalities"], args.quick):
@@ -179,7 +183,7 @@ def merge_with_previous(new: pd.DataFrame, previous: pd.DataFrame | None) -> pd.
     merged = pd.concat([previous[keep], new], ignore_index=True)
     # Tables list datasets and methods in file order: keep the study's order after a re-run.
     method_rank = _first_seen_rank([*METHOD_ORDER, *previous["method"], *new["method"]])
-    dataset_rank = _first_seen_rank([*DATASETS, *previous["dataset"], *new["dataset"]])
+    dataset_rank = _first_seen_rank([*ALL_DATASETS, *previous["dataset"], *new["dataset"]])
     order = np.lexsort((merged["method"].map(method_rank), merged["dataset"].map(dataset_rank)))
     return merged.iloc[order].reset_index(drop=True)
 
@@ -307,7 +311,12 @@ def write_plots(results: pd.DataFrame, out: Path) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer folds, epochs and settings")
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument(
+        "--datasets", nargs="+", default=list(DATASETS), choices=list(ALL_DATASETS),
+        help="default: the study's corpora (" + ", ".join(DATASETS) + "); variants for a focused "
+        "question (" + ", ".join(VARIANTS) + ") run only when named, alone, and write into "
+        "results/variants/",
+    )
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
     parser.add_argument("--methods", nargs="+", help="only methods whose name contains one of these")
     parser.add_argument("--data-home", default=None, help="folder of the corpora (default: ../shared/data)")
@@ -328,18 +337,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def output_folder(args) -> str:
-    """``quick`` for smoke runs, ``seeds`` for any seeds but the study's ``--seeds 0``, else ``all``.
+    """``quick`` for smoke runs, ``seeds`` for any seeds but the study's ``--seeds 0``,
+    ``variants`` for the variant datasets, else ``all``.
 
     The study's cells are all fitted with seed 0, so a run with other seeds
-    (even one) never lands among them.
+    (even one) never lands among them; nor does a variant, which asks a
+    different question of a study corpus (the README's tables are the study's).
     """
     if args.quick:
         return "quick"
-    return "all" if list(args.seeds) == [0] else "seeds"
+    if list(args.seeds) != [0]:
+        return "seeds"
+    return "variants" if set(args.datasets) & set(VARIANTS) else "all"
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if set(args.datasets) & set(VARIANTS) and set(args.datasets) & set(DATASETS):
+        parser.error(
+            "a variant dataset (" + ", ".join(VARIANTS) + ") runs without the study's corpora: "
+            "its results go to results/variants/, the study's to results/all/; run them separately."
+        )
 
     out = RESULTS_ROOT / output_folder(args)
     out.mkdir(parents=True, exist_ok=True)

@@ -303,6 +303,16 @@ def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_p
     assert "| lr | 0.600 |" in path.read_text()
 
 
+def test_a_variant_dataset_writes_apart_from_the_study_and_never_beside_its_corpora(capsys):
+    parse = run_benchmarks.build_parser().parse_args
+    assert run_benchmarks.output_folder(parse(["--datasets", "mosi_test_videos"])) == "variants"
+    assert run_benchmarks.output_folder(parse(["--datasets", "mosi"])) == "all"
+    assert run_benchmarks.output_folder(parse(["--datasets", "mosi_test_videos", "--seeds", "0", "1"])) == "seeds"
+    with pytest.raises(SystemExit):
+        run_benchmarks.main(["--datasets", "mosi", "mosi_test_videos"])
+    assert "runs without the study's corpora" in capsys.readouterr().err
+
+
 def test_protocol_tables_name_only_the_commands_that_ran_that_protocol(tmp_path):
     cell = dict(dataset="mosi", fold=0, fit_time=1.0, metric="UA", value=0.5, method="lr")
     results = pd.DataFrame([
