@@ -113,7 +113,7 @@ def run_dataset(name: str, args) -> pd.DataFrame:
             )
             if args.methods:
                 methods = {k: v for k, v in methods.items() if any(m in k for m in args.methods)}
-            methods = with_seeds(methods, args.seeds, name_seeds=output_folder(args) == "seeds")
+            methods = with_seeds(methods, args.seeds, name_seeds=seed_suffixed_names(args))
             print(f"[{name}] {protocol.name}: {len(methods)} methods, cv={data['cv_name']}", file=sys.stderr)
             frames.append(
                 run_study(
@@ -349,6 +349,11 @@ def output_folder(args) -> str:
     if list(args.seeds) != [0]:
         return "seeds"
     return "variants" if set(args.datasets) & set(VARIANTS) else "all"
+
+
+def seed_suffixed_names(args) -> bool:
+    """Whether method names carry their seed: always in ``seeds/``, and wherever there are several."""
+    return output_folder(args) == "seeds" or len(args.seeds) > 1
 
 
 def main(argv=None) -> int:

@@ -276,7 +276,10 @@ def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_p
     args = run_benchmarks.build_parser().parse_args(["--seeds", "0", "1"])
     assert run_benchmarks.output_folder(args) == "seeds"  # never mixed into the single-seed study
     assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args([])) == "all"
-    assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--quick", "--seeds", "0", "1"])) == "quick"
+    quick_seeds = run_benchmarks.build_parser().parse_args(["--quick", "--seeds", "0", "1"])
+    assert run_benchmarks.output_folder(quick_seeds) == "quick"
+    assert run_benchmarks.seed_suffixed_names(quick_seeds)  # two seeds need two names
+    assert not run_benchmarks.seed_suffixed_names(run_benchmarks.build_parser().parse_args([]))
     # one seed other than the study's 0 would mix seeds among the study's cells
     assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--seeds", "3"])) == "seeds"
 
