@@ -148,9 +148,9 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
     one fold's spread of each other. The gap is not training noise: refitted
     with five seeds on MOSI's fixed split (``python benchmarks/bench_cmdm.py --datasets mosi --seeds 0 1 2 3 4 --early-stopping auto --n-jobs 2 --tag mosi_seeds``,
     ``benchmarks/results/cmdm/cmdm_mosi_seeds.md``), with 30% missing the
-    default scores .630 / .664 / .650 at 1% / 5% / 20% of the labels against
-    .685 / .709 / .669 for the ablation, with seed standard deviations of at
-    most .015; fully labelled the two tie (.691 / .693). Nor is it the
+    default scores .638 / .664 / .642 at 1% / 5% / 20% of the labels against
+    .685 / .707 / .672 for the ablation, with seed standard deviations of at
+    most .015; fully labelled the two tie (.692 each). Nor is it the
     label signal that MOSI's training features carry and its test features
     do not (``benchmarks/results/datasets/mosi_features.md``): cross-validated
     on the test videos alone (``python benchmarks/bench_cmdm.py --datasets
