@@ -156,7 +156,7 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
     on the test videos alone (``python benchmarks/bench_cmdm.py --datasets
     mosi_test_videos --seeds 0 1 2 --early-stopping auto --n-jobs 2 --tag
     mosi_test_videos``), the default still trails the ablation with
-    complete rows (.568 / .652 against .644 / .703 at 1% / 5% of the labels).
+    complete rows (.564 / .648 against .640 / .706 at 1% / 5% of the labels).
 
     **Fusion, by measurement** (``python benchmarks/bench_cmdm.py --fusion
     --datasets mosi mosi_test_videos deap --seeds 0 1 2 --early-stopping auto
