@@ -279,6 +279,12 @@ def test_seeded_study_writes_one_row_per_method_with_the_spread_over_seeds(tmp_p
     quick_seeds = run_benchmarks.build_parser().parse_args(["--quick", "--seeds", "0", "1"])
     assert run_benchmarks.output_folder(quick_seeds) == "quick"
     assert run_benchmarks.seed_suffixed_names(quick_seeds)  # two seeds need two names
+    from _seeds import with_seeds
+    from sklearn.linear_model import LogisticRegression
+
+    seeded = with_seeds({"lr": LogisticRegression()}, quick_seeds.seeds,
+                        name_seeds=run_benchmarks.seed_suffixed_names(quick_seeds))
+    assert {name: est.random_state for name, est in seeded.items()} == {"lr [seed 0]": 0, "lr [seed 1]": 1}
     assert not run_benchmarks.seed_suffixed_names(run_benchmarks.build_parser().parse_args([]))
     # one seed other than the study's 0 would mix seeds among the study's cells
     assert run_benchmarks.output_folder(run_benchmarks.build_parser().parse_args(["--seeds", "3"])) == "seeds"
