@@ -1,4 +1,4 @@
-"""Command line: ``python -m skmmer demo``.
+"""Command line of skmmer: ``skmmer demo`` (or ``python -m skmmer demo``).
 
 The demo fits skmmer's estimators and scikit-learn baselines on the bundled
 mfeat data (six feature views of handwritten digits), on one stratified
@@ -11,16 +11,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
+from skmmer import __version__
 from skmmer.datasets import load_mfeat
 from skmmer.fusion import MaskedFusionClassifier
 from skmmer.generative import MultiViewDGMClassifier
@@ -119,20 +125,71 @@ def run_demo(quick: bool = False, random_state: int = 0, n_jobs: int | None = -1
     return _table(results)
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def _n_jobs(text: str) -> int:
+    value = _integer(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 fits at a time: use 1 or more, or -1 for one per core")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not a seed: use an integer in [0, 2**32)")
+    return value
+
+
+def _program_name() -> str:
+    """``skmmer`` when run as the installed command, else ``python -m skmmer``."""
+    return "skmmer" if Path(sys.argv[0]).name == "skmmer" else "python -m skmmer"
+
+
+@contextmanager
+def _one_thread_per_fit(n_jobs: int) -> Iterator[None]:
+    """Give the fits of ``--n-jobs 1`` one thread, as joblib's workers get with more jobs.
+
+    Tiny networks lose more to OpenMP's thread synchronisation than they
+    gain from a second thread, badly so on a machine that is busy.
+    """
+    if n_jobs != 1:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m skmmer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=_program_name(),
+        description="skmmer: scikit-learn estimators for multimodal emotion recognition with "
+        "missing modalities and scarce labels.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="compare skmmer and scikit-learn under missing modalities")
     demo.add_argument("--quick", action="store_true", help="tiny training budgets (a smoke test)")
-    demo.add_argument("--random-state", type=int, default=0)
+    demo.add_argument("--random-state", type=_seed, default=0, help="seed of the split, masks and fits")
     demo.add_argument(
-        "--n-jobs", type=int, default=-1,
-        help="parallel fits, one torch thread each (default: one per CPU core)",
+        "--n-jobs", type=_n_jobs, default=-1,
+        help="fits run at a time, each on one torch thread (default -1: one per CPU core)",
     )
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    table = run_demo(quick=args.quick, random_state=args.random_state, n_jobs=args.n_jobs)
+    with _one_thread_per_fit(args.n_jobs):
+        table = run_demo(quick=args.quick, random_state=args.random_state, n_jobs=args.n_jobs)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.precision", 3):
         print(table)
     print(f"\n({time.perf_counter() - start:.0f} s)", file=sys.stderr)

@@ -158,14 +158,16 @@ def train_module(
 
     result = TrainingResult()
     best_value, best_state, epochs_without_gain = math.inf, None, 0
+    # verbose=1: a bar that fit erases when it ends (quiet under a grid search); >= 2 keeps it.
     progress = tqdm(
-        range(1, config.max_epochs + 1),
+        total=config.max_epochs,
         desc=config.description,
+        unit="epoch",
         disable=not config.verbose,
         leave=config.verbose > 1,
     )
     module.train()
-    for epoch in progress:
+    for epoch in range(1, config.max_epochs + 1):
         loss_sums, names = _run_epoch(
             module, train_data, loss_fn, weights, optimizer, params, generator, bounds, config
         )
@@ -177,7 +179,9 @@ def train_module(
         else:
             monitored = record["loss"]
         result.history.append(record)
-        progress.set_postfix({k: f"{v:.4g}" for k, v in record.items() if "loss" in k})
+        # The postfix first, then the count: the bar shows epoch k with epoch k's losses.
+        progress.set_postfix({k: f"{v:.4g}" for k, v in record.items() if "loss" in k}, refresh=False)
+        progress.update()
 
         # As in scikit-learn's MLP: tol only decides whether patience runs out; the
         # weights kept are those of the lowest monitored value, however small its gain.
@@ -189,6 +193,7 @@ def train_module(
                 best_state = _snapshot(module)
         result.n_epochs = epoch
         if not math.isfinite(record["loss"]):
+            progress.close()
             raise FloatingPointError(
                 f"The training loss became {record['loss']} at epoch {epoch}; lower learning_rate."
             )

@@ -63,6 +63,21 @@ def warn_if_minus_one_looks_like_a_label(y, consequence: str, *, stacklevel: int
     )
 
 
+def _minus_one_hint(n_unlabelled: int) -> str:
+    """The reminder an error about too few labelled classes owes a y holding -1.
+
+    Labels coded -1 / 1 (or -1 / 0 / 1) lose their -1 class to the unlabelled
+    marker without a trace; when that leaves too few classes, say so.
+    """
+    if n_unlabelled == 0:
+        return ""
+    return (
+        f" {n_unlabelled} rows have y == -1, which marks an unlabelled row; if -1 is one of "
+        "your classes, recode the labels (for example y + 1, or sklearn.preprocessing."
+        "LabelEncoder) and mark unlabelled rows with -1 only."
+    )
+
+
 def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classes from the labelled rows and labels encoded as 0..K-1, -1 unlabelled.
 
@@ -109,6 +124,7 @@ def encode_semi_supervised_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray
         raise ValueError(
             f"The labelled rows of y hold only one class ({classes.tolist()[0]!r}); a classifier "
             "needs at least two classes among the labelled rows."
+            + _minus_one_hint(int(np.sum(~labelled)))
         )
     encoded = np.full(y.shape[0], -1, dtype=np.int64)
     encoded[labelled] = np.searchsorted(classes, y_labelled)

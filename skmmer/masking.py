@@ -179,6 +179,11 @@ def _check_rate(rate: float, n_modalities: int, name: str = "rate", hint: str = 
     ``modality_dropout``); ``hint`` is appended to the message.
     """
     top = max_missing_rate(n_modalities)
+    if n_modalities == 1 and rate > 0:
+        raise ValueError(
+            f"{name}={rate!r} needs at least two modalities: with one, every row keeps it, so the "
+            f"only reachable missing rate is 0.{hint}"
+        )
     if not 0.0 <= rate <= top + 1e-12:
         raise ValueError(
             f"{name}={rate!r} is not reachable with {n_modalities} modalities while keeping at least "

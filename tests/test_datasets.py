@@ -436,3 +436,8 @@ def test_data_home_defaults_env_then_shared(tmp_path, monkeypatch):
 def test_synthetic_data_needs_finite_non_negative_scales(name, value):
     with pytest.raises(ValueError, match=f"{name} must be a finite real number >= 0.0"):
         make_multimodal_classification(10, random_state=0, **{name: value})
+
+
+def test_synthetic_data_with_one_modality_says_missing_rate_needs_two():
+    with pytest.raises(ValueError, match="missing_rate > 0 needs at least two modalities"):
+        make_multimodal_classification(10, modality_sizes=[3], missing_rate=0.2, random_state=0)

@@ -1,7 +1,9 @@
 """The demo command runs and prints one table of conditions x methods."""
 
 import pytest
+import torch
 
+import skmmer
 import skmmer.__main__ as cli
 
 
@@ -41,3 +43,37 @@ def test_demo_caps_the_epochs_of_every_torch_estimator_pipelines_included():
     ]
     # six torch classifiers and the DiffusionImputer inside its pipeline
     assert capped == [7] * 7
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["demo", "--n-jobs", "0"], "argument --n-jobs: 0 fits at a time"),
+        (["demo", "--n-jobs", "two"], "argument --n-jobs: 'two' is not an integer"),
+        (["demo", "--random-state", "-1"], "argument --random-state: -1 is not a seed"),
+    ],
+)
+def test_demo_refuses_bad_arguments_with_a_usage_error(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip().endswith(skmmer.__version__)
+
+
+def test_demo_with_one_job_fits_on_one_thread_and_restores_it(quick_table, monkeypatch):
+    threads = []
+    monkeypatch.setattr(cli, "run_demo", lambda **kwargs: threads.append(torch.get_num_threads()) or quick_table)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        cli.main(["demo", "--n-jobs", "1"])
+        assert threads == [1]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

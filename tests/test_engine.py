@@ -211,6 +211,17 @@ def test_verbose_shows_progress(capsys):
     assert "MaskedFusionClassifier" in capsys.readouterr().err
 
 
+def test_verbose_2_keeps_a_bar_that_counts_each_epoch_with_its_own_loss(capsys):
+    X, y = make_data(n=80)
+    # tol so large that no epoch after the first counts as a gain: it stops at epoch 1 + 2
+    clf = fast(max_epochs=50, verbose=2, early_stopping=False, n_iter_no_change=2, tol=1e9)
+    clf.fit(X, y)
+    assert clf.n_epochs_ == 3
+    final = capsys.readouterr().err.split("\r")[-1]  # the bar's last redraw, left on screen
+    assert "3/50" in final
+    assert f"loss={clf.history_[-1]['loss']:.4g}" in final
+
+
 def test_all_missing_training_rows_are_allowed_and_predict_prior():
     X, y = make_data(n=120)
     X[:10] = np.nan

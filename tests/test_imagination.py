@@ -183,6 +183,13 @@ def test_predict_proba_conditions_matches_predict_proba(fitted):
     np.testing.assert_allclose(probas[("a",)][:5], np.tile(est.class_prior_, (5, 1)))
 
 
+@pytest.mark.parametrize("name", ["InvariantImagination", "ImaginationClassifier"])
+def test_predict_proba_conditions_refuses_an_empty_list(fitted, name):
+    X, _ = shared_latent_views(10, seed=6)
+    with pytest.raises(ValueError, match="conditions is empty"):
+        fitted[name].predict_proba_conditions(X, [])
+
+
 def test_predict_proba_conditions_encodes_once(fitted):
     est = fitted["ImaginationClassifier"]
     X, _ = shared_latent_views(50, seed=7)

@@ -49,8 +49,17 @@ def test_no_labelled_rows():
 
 
 def test_one_class():
-    with pytest.raises(ValueError, match="only one class"):
-        encode_semi_supervised_labels(np.array([3, -1, 3]))
+    with pytest.raises(ValueError, match="only one class") as error:
+        encode_semi_supervised_labels(np.array([3, 3]))
+    assert "-1" not in str(error.value)  # no -1 in y: nothing to recode
+
+
+def test_one_class_left_by_minus_one_says_how_to_recode():
+    # -1 / 1 coded labels: the -1 class is read as unlabelled, leaving one class.
+    with pytest.raises(ValueError, match="only one class") as error:
+        encode_semi_supervised_labels(np.array([1, -1, 1, -1, -1]))
+    assert "3 rows have y == -1" in str(error.value)
+    assert "recode the labels" in str(error.value)
 
 
 def test_is_labelled_forms():

@@ -376,6 +376,12 @@ def test_estimator_rate_setting_gives_a_rate_sampler_and_zero_gives_none():
         ModalityDropout.from_setting(0.9, 3)
 
 
+def test_a_positive_rate_with_one_modality_says_it_needs_two():
+    with pytest.raises(ValueError, match=r"rate=0.2 needs at least two modalities: with one"):
+        simulate_missing(np.ones((4, 3)), [3], rate=0.2, random_state=0)
+    np.testing.assert_array_equal(simulate_missing(np.ones((4, 3)), [3], rate=0.0), np.ones((4, 3)))
+
+
 @pytest.mark.parametrize("scheme", ["rate", "subsets", "balanced_subsets"])
 @pytest.mark.parametrize("shape", [(4, 1), (0, 3)], ids=["one-modality", "no-rows"])
 def test_nothing_to_drop_keeps_the_observed_matrix(scheme, shape):

@@ -932,7 +932,7 @@ def test_a_failing_fit_scores_error_score_and_the_other_methods_still_run():
     X, y, _ = make_problem(n=12)
     estimators = {"broken": FailsToFit(), "fine": NanPatternRecorder("fine")}
     kwargs = {"cv": 2, "protocols": FixedConditions([("m0",), ("m1", "m2")])}
-    with pytest.warns(UserWarning, match=r"fit failed for method 'broken', fold [01].*RuntimeError: cannot fit this one"):
+    with pytest.warns(UserWarning, match=r"fit failed for method 'broken', fold [01], training setting 'observed' \(fixed_conditions\); scored nan\. RuntimeError: cannot fit this one"):
         results = run_study(estimators, X, y, SIZES, error_score=np.nan, **kwargs)
     broken = results[results["method"] == "broken"]
     fine = results[results["method"] == "fine"]

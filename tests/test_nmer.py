@@ -264,6 +264,21 @@ def test_add_modality_noise_checks_t(t, error, match):
         add_modality_noise(X[:20], MODALITIES, ["a"], t=t, random_state=0)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_noise_steps": -5}, r"n_noise_steps must be an integer >= 1; got -5"),
+        ({"n_noise_steps": 10.5}, r"n_noise_steps must be an integer >= 1; got 10.5"),
+        ({"scale": np.ones(5)}, r"scale must hold one value per column of X, shape \(18,\); got shape \(5,\)"),
+        ({"loc": np.r_[np.nan, np.zeros(17)]}, r"loc holds NaN or inf at columns \[0\]"),
+    ],
+)
+def test_add_modality_noise_checks_its_other_arguments(kwargs, match):
+    X, _ = shared_latent_views()
+    with pytest.raises(ValueError, match=match):
+        add_modality_noise(X[:20], MODALITIES, ["a"], t=5, random_state=0, **kwargs)
+
+
 def test_add_modality_noise_takes_integer_steps_of_any_integer_type():
     X, _ = shared_latent_views()
     one_step = add_modality_noise(X[:20], MODALITIES, ["a"], t=np.int32(40), random_state=0)

@@ -191,13 +191,13 @@ def make_multimodal_classification(
         raise ValueError(f"missing_scheme must be 'rate' or 'subsets', got {missing_scheme!r}.")
     top = max_missing_rate(len(sizes))
     missing_rate = _check_real(missing_rate, "missing_rate", 0.0)
+    if missing_rate > 0 and len(sizes) < 2:
+        raise ValueError("missing_rate > 0 needs at least two modalities (one is always kept).")
     if missing_rate > 0 and missing_scheme == "rate" and missing_rate > top + 1e-12:
         raise ValueError(
             f"missing_rate={missing_rate} cannot be reached with {len(sizes)} modalities while "
             f"keeping one per row: it must lie in [0, {top:.4g}] ((M - 1) / M)."
         )
-    if missing_rate > 0 and len(sizes) < 2:
-        raise ValueError("missing_rate > 0 needs at least two modalities (one is always kept).")
 
     rng = check_random_state(random_state)
     means = _class_means(n_classes, n_latent, class_sep, rng)

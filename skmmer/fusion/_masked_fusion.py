@@ -85,7 +85,8 @@ class MaskedFusionClassifier(MultimodalClassifierBase):
         Seeds initialisation, batch order and modality dropout; with an int,
         CPU results are repeatable bit for bit.
     verbose : int, default=0
-        Progress bar over epochs with the current losses when > 0.
+        Progress bar over epochs with each epoch's losses: 1 shows it while fit runs
+        and erases it at the end (quiet in a grid search), 2 or more leaves it.
 
     Attributes
     ----------

@@ -117,7 +117,8 @@ class MultiViewDGMClassifier(MultimodalClassifierBase):
         Seeds initialisation, batch order, the training draws of ``z`` and
         the fixed posterior draws used at prediction.
     verbose : int, default=0
-        Progress bar over epochs with the current losses when > 0.
+        Progress bar over epochs with each epoch's losses: 1 shows it while fit runs
+        and erases it at the end (quiet in a grid search), 2 or more leaves it.
 
     Attributes
     ----------

@@ -199,6 +199,11 @@ class _ImaginationBase(MultimodalClassifierBase):
         elif isinstance(conditions, str):
             conditions = [conditions]  # one modality's name, not a sequence of one-letter names
         conditions = [(c,) if isinstance(c, str) else tuple(c) for c in conditions]
+        if not conditions:
+            raise ValueError(
+                "conditions is empty: pass the modality names kept by at least one condition, "
+                "or conditions=None for the full input and every missing-modality condition."
+            )
         data = self._prepare_predict(X)
         masks = self._condition_masks(conditions)
 
@@ -327,7 +332,8 @@ _SHARED_ENGINE_DOC = """
         Seeds initialisation, batch order and the simulated missing
         patterns; with an int, CPU results are repeatable bit for bit.
     verbose : int, default=0
-        Progress bars over epochs with the current losses when > 0."""
+        Progress bars over epochs with each epoch's losses: 1 shows them while fit runs
+        and erases them at the end (quiet in a grid search), 2 or more leaves them."""
 
 _SHARED_ATTRIBUTES_DOC = """
     classes_ : ndarray of shape (n_classes,)

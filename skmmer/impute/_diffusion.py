@@ -129,7 +129,8 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         Seeds initialisation, batch order, training masks and the sampler;
         with an int, ``fit`` and ``transform`` are repeatable.
     verbose : int, default=0
-        Progress bar over epochs with the current losses when > 0.
+        Progress bar over epochs with each epoch's losses: 1 shows it while fit runs
+        and erases it at the end (quiet in a grid search), 2 or more leaves it.
 
     Attributes
     ----------

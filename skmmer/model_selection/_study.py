@@ -205,12 +205,22 @@ def _as_estimator_input(array: np.ndarray, columns):
     return array if columns is None else pd.DataFrame(array, columns=columns)
 
 
+def _training_labels(task: _Task) -> str:
+    """The task's training setting as the results table names it, per protocol that uses it."""
+    named = dict.fromkeys(
+        f"{train_setting!r} ({protocol})"
+        for _, reports in task.evaluations
+        for protocol, train_setting, _ in reports
+    )
+    return " = ".join(named)
+
+
 def _failure(error_score, what: str, task: _Task, error: Exception) -> float:
     if isinstance(error_score, str) and error_score == "raise":
         raise error
     warnings.warn(
         f"{what} failed for method {task.method!r}, fold {task.fold}, training setting "
-        f"{task.train_spec}; scored {error_score}. {type(error).__name__}: {error}",
+        f"{_training_labels(task)}; scored {error_score}. {type(error).__name__}: {error}",
         UserWarning,
         stacklevel=2,
     )

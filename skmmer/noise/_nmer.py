@@ -56,6 +56,22 @@ def _check_noise_steps(t, n_samples: int, n_noise_steps: int) -> np.ndarray:
     return np.broadcast_to(steps.astype(np.int64), (n_samples,))
 
 
+def _check_feature_vector(values, name: str, n_features: int) -> np.ndarray:
+    """``loc`` or ``scale`` of add_modality_noise: finite, one value per column of X."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != (n_features,):
+        raise ValueError(
+            f"{name} must hold one value per column of X, shape ({n_features},); got shape "
+            f"{values.shape}."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{name} holds NaN or inf at columns {np.flatnonzero(~np.isfinite(values))[:10].tolist()}; "
+            "pass the training rows' finite statistics (a NaN would erase the corrupted blocks)."
+        )
+    return values
+
+
 def add_modality_noise(
     X,
     modalities,
@@ -105,15 +121,23 @@ def add_modality_noise(
         If ``t`` is not an integer or an array of integers.
     ValueError
         If ``t`` is out of ``[0, n_noise_steps]`` or of another shape than
-        ``()`` or ``(n_samples,)``, or if a modality in ``corrupt`` is unknown.
+        ``()`` or ``(n_samples,)``, if ``n_noise_steps`` is not an integer
+        >= 1, if ``loc`` or ``scale`` is not a finite vector of one value per
+        column, or if a modality in ``corrupt`` is unknown.
     """
     X, layout = _checked_input(X, modalities)
     X = X.copy()
     names = [corrupt] if isinstance(corrupt, str) else list(corrupt)
     low, high = _check_beta_range(beta_range)
     observed_loc, observed_scale = observed_mean_and_scale(X)
-    loc = observed_loc if loc is None else loc
-    scale = observed_scale if scale is None else np.where(np.asarray(scale) > 0, scale, 1.0)
+    loc = observed_loc if loc is None else _check_feature_vector(loc, "loc", X.shape[1])
+    if scale is None:
+        scale = observed_scale
+    else:
+        scale = _check_feature_vector(scale, "scale", X.shape[1])
+        scale = np.where(scale > 0, scale, 1.0)  # as observed_mean_and_scale treats constant columns
+    if isinstance(n_noise_steps, bool) or not isinstance(n_noise_steps, Integral) or n_noise_steps < 1:
+        raise ValueError(f"n_noise_steps must be an integer >= 1; got {n_noise_steps!r}.")
     steps = _check_noise_steps(t, X.shape[0], n_noise_steps)
     scheduler = NoiseScheduler([X.shape[1]], n_noise_steps, (low, high), noise)
     rng = check_random_state(random_state)
@@ -263,7 +287,8 @@ class NoiseRobustClassifier(MultimodalClassifierBase):
         noise steps and the noise; with an int, CPU results are repeatable
         bit for bit.
     verbose : int, default=0
-        Progress bars over epochs with the current losses when > 0.
+        Progress bars over epochs with each epoch's losses: 1 shows them while fit runs
+        and erases them at the end (quiet in a grid search), 2 or more leaves them.
 
     Attributes
     ----------
