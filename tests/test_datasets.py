@@ -439,5 +439,11 @@ def test_synthetic_data_needs_finite_non_negative_scales(name, value):
 
 
 def test_synthetic_data_with_one_modality_says_missing_rate_needs_two():
-    with pytest.raises(ValueError, match="missing_rate > 0 needs at least two modalities"):
+    with pytest.raises(ValueError, match="missing_rate=0.2 needs at least two modalities"):
         make_multimodal_classification(10, modality_sizes=[3], missing_rate=0.2, random_state=0)
+    with pytest.raises(ValueError, match="missing_rate=0.2 needs at least two modalities"):
+        make_multimodal_classification(
+            10, modality_sizes=[3], missing_rate=0.2, missing_scheme="subsets", random_state=0
+        )
+    with pytest.raises(ValueError, match=r"missing_rate=0.9 is not reachable with 3 modalities"):
+        make_multimodal_classification(10, missing_rate=0.9, random_state=0)

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
-from skmmer.masking import max_missing_rate, simulate_missing
+from skmmer.masking import _check_rate, max_missing_rate, simulate_missing
 
 __all__ = ["make_multimodal_classification"]
 
@@ -191,13 +191,8 @@ def make_multimodal_classification(
         raise ValueError(f"missing_scheme must be 'rate' or 'subsets', got {missing_scheme!r}.")
     top = max_missing_rate(len(sizes))
     missing_rate = _check_real(missing_rate, "missing_rate", 0.0)
-    if missing_rate > 0 and len(sizes) < 2:
-        raise ValueError("missing_rate > 0 needs at least two modalities (one is always kept).")
-    if missing_rate > 0 and missing_scheme == "rate" and missing_rate > top + 1e-12:
-        raise ValueError(
-            f"missing_rate={missing_rate} cannot be reached with {len(sizes)} modalities while "
-            f"keeping one per row: it must lie in [0, {top:.4g}] ((M - 1) / M)."
-        )
+    if missing_rate > 0 and (missing_scheme == "rate" or len(sizes) < 2):
+        _check_rate(missing_rate, len(sizes), name="missing_rate")
 
     rng = check_random_state(random_state)
     means = _class_means(n_classes, n_latent, class_sep, rng)
