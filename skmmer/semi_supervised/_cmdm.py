@@ -127,8 +127,8 @@ feature_names_in_, module_, device_, history_, n_epochs_, best_epoch_, stop_reas
     entries missing; ``python benchmarks/bench_cmdm.py --datasets wesad
     --n-jobs 2 --tag wesad``, ``benchmarks/results/cmdm/cmdm_wesad.md``) the
     default beats the labelled-rows-only ablation at every label fraction,
-    1% / 5% / 20% / 100%: .537 / .586 / .661 / .742 against .518 / .559 /
-    .635 / .737, by less than the spread across subjects.
+    1% / 5% / 20% / 100%: .535 / .593 / .657 / .750 against .508 / .542 /
+    .643 / .742, by less than the spread across subjects.
 
     **Where the gap to the ablation on MOSI comes from.** With 5% / 20% of
     the labels and 30% of modality entries missing, trained with the default
