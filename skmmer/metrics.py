@@ -698,7 +698,9 @@ class _ImputationScorer:
             if not hidden.any():
                 continue  # no row observes this block next to another one
             imputed = estimator.transform(_like(X, np.where(hidden, np.nan, X_true)))
-            errors.append(imputation_rmse(X_true, np.asarray(imputed), hidden))
+            # Missing-value indicators (add_indicator=True) come after the imputed columns.
+            imputed = np.asarray(imputed)[:, : X_true.shape[1]]
+            errors.append(imputation_rmse(X_true, imputed, hidden))
         return -float(np.mean(errors)) if errors else float("nan")
 
     def __repr__(self) -> str:

@@ -287,3 +287,51 @@ def test_sample_checks_its_n_draws_and_the_n_steps_parameter(fitted):
         imp.sample(X_test[:5], n_draws=0)
     with pytest.raises(InvalidParameterError, match="'n_steps' parameter .* Got 0 instead"):
         copy.deepcopy(imp).set_params(n_steps=0).sample(X_test[:5], n_draws=2)
+
+
+def test_add_indicator_appends_one_missing_block_column_per_modality(fitted):
+    imp, X_test = fitted
+    X_miss = X_test[:20].copy()
+    X_miss[:8, 4:7] = np.nan  # block b missing in 8 rows
+    X_miss[5:10, 7:9] = np.nan  # block c missing in 5 rows
+    X_miss[15, 0] = np.nan  # one feature of block a: not a missing block
+    plain = imp.transform(X_miss)
+    with_indicator = copy.deepcopy(imp).set_params(add_indicator=True)  # no refit needed
+    out = with_indicator.transform(X_miss)
+    assert out.shape == (20, 9 + 3)
+    np.testing.assert_array_equal(out[:, :9], plain)
+    expected = np.zeros((20, 3))
+    expected[:8, 1] = 1.0
+    expected[5:10, 2] = 1.0
+    np.testing.assert_array_equal(out[:, 9:], expected)
+    names = with_indicator.get_feature_names_out()
+    assert names[:9].tolist() == [f"x{i}" for i in range(9)]
+    assert names[9:].tolist() == ["missingindicator_a", "missingindicator_b", "missingindicator_c"]
+    # the scorer compares the imputed columns only, with or without indicators
+    scorer = imputation_scorer(imp.modalities)
+    assert scorer(with_indicator, X_test) == scorer(imp, X_test)
+
+
+def test_add_indicator_in_a_pandas_pipeline():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    y = np.arange(120) % 2
+    frame = pd.DataFrame(rng.normal(size=(120, 4)) + y[:, None], columns=["a0", "a1", "v0", "v1"])
+    frame.iloc[rng.rand(120) < 0.3, 2:] = np.nan
+    imp = DiffusionImputer(modalities={"audio": ["a0", "a1"], "video": ["v0", "v1"]}, add_indicator=True,
+                           hidden_dim=16, n_layers=1, max_epochs=3, n_steps=2, random_state=0)
+    out = imp.set_output(transform="pandas").fit_transform(frame)
+    assert list(out.columns) == ["a0", "a1", "v0", "v1", "missingindicator_audio", "missingindicator_video"]
+    np.testing.assert_array_equal(out["missingindicator_video"], frame["v0"].isna().astype(float))
+    pipe = Pipeline([("impute", imp), ("clf", LogisticRegression())]).fit(frame, y)
+    assert pipe[-1].n_features_in_ == 6
+
+
+def test_imputation_scorer_ignores_sklearn_indicator_columns():
+    X, modalities = _functional_data(n=200)
+    X_train = X[:150].copy()
+    X_train[:20, 4:7] = np.nan
+    scorer = imputation_scorer(modalities)
+    plain = SimpleImputer().fit(X_train)
+    flagged = SimpleImputer(add_indicator=True).fit(X_train)
+    assert scorer(flagged, X[150:]) == scorer(plain, X[150:])

@@ -21,7 +21,7 @@ from skmmer.impute._score_network import (
     sample_missing,
     training_sigmas,
 )
-from skmmer.masking import ModalityDropout, max_missing_rate
+from skmmer.masking import ModalityDropout, max_missing_rate, observed_matrix_from_layout
 
 __all__ = ["DiffusionImputer"]
 
@@ -102,6 +102,13 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         Draws averaged by :meth:`transform` when ``sample_posterior=True``:
         1 returns one draw (a proper single imputation), more their mean
         (``n_draws`` times the cost).
+    add_indicator : bool, default=False
+        Append to :meth:`transform`'s output one column per modality,
+        ``missingindicator_<name>``: 1.0 where the row's whole block was
+        missing (and so was imputed from the other modalities), else 0.0.
+        A downstream model can then tell imputed blocks from observed ones.
+        Like scikit-learn imputers' ``add_indicator``, but per modality
+        rather than per feature; acts at :meth:`transform` only.
     max_epochs : int, default=200
         Maximum number of passes over the training rows.
     batch_size : int, default=128
@@ -262,6 +269,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "sample_posterior": ["boolean"],
         "n_draws": [Interval(Integral, 1, None, closed="left")],
+        "add_indicator": ["boolean"],
     }
 
     def __init__(
@@ -274,6 +282,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         n_steps=12,
         sample_posterior=False,
         n_draws=1,
+        add_indicator=False,
         max_epochs=200,
         batch_size=128,
         learning_rate=1e-3,
@@ -293,6 +302,7 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         self.n_steps = n_steps
         self.sample_posterior = sample_posterior
         self.n_draws = n_draws
+        self.add_indicator = add_indicator
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -475,14 +485,24 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
 
         Returns
         -------
-        X_imputed : ndarray of float64, shape (n_samples, n_features)
+        X_imputed : ndarray of float64, shape (n_samples, n_features) or \
+                (n_samples, n_features + n_modalities)
             The conditional mean (``sample_posterior=False``), or one draw
             (``n_draws=1``) or the mean of ``n_draws`` draws
             (``sample_posterior=True``), in the original units; no NaN.
+            With ``add_indicator=True``, followed by one missing-block
+            indicator column per modality.
         """
         check_is_fitted(self, "module_")
-        self._validate_prediction_params("sample_posterior", "n_draws", "n_steps")
+        self._validate_prediction_params("sample_posterior", "n_draws", "n_steps", "add_indicator")
         X = self._validate_X(X, reset=False)
+        imputed = self._impute(X)
+        if not self.add_indicator:
+            return imputed
+        missing_blocks = ~observed_matrix_from_layout(X, self._layout)
+        return np.hstack([imputed, missing_blocks.astype(np.float64)])
+
+    def _impute(self, X: np.ndarray) -> np.ndarray:
         if not self.sample_posterior:
             return self._conditional_mean(X)
         draws = self._draws(X, self.n_draws)
@@ -492,6 +512,25 @@ class DiffusionImputer(OneToOneFeatureMixin, TransformerMixin, TorchEstimatorBas
         observed = ~np.isnan(X)
         out[observed] = X[observed]  # exact copy, not a mean of identical values
         return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output column names: the input's, then ``missingindicator_<modality>`` with ``add_indicator``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input column names; ``None`` uses ``feature_names_in_`` when fit
+            saw a DataFrame, else ``x0``, ``x1``, ...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        names = super().get_feature_names_out(input_features)
+        if not self.add_indicator:
+            return names
+        indicators = [f"missingindicator_{name}" for name in self._layout.names]
+        return np.concatenate([names, np.asarray(indicators, dtype=object)])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
