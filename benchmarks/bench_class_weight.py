@@ -24,7 +24,7 @@ from sklearn.base import clone
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _config import DATASETS, baseline_estimators, skmmer_estimators  # noqa: E402
+from _config import DATASETS, baseline_estimators, paired_gains, skmmer_estimators  # noqa: E402
 from run_benchmarks import command_line, environment_lines, write_report  # noqa: E402
 
 from skmmer.masking import simulate_missing  # noqa: E402
@@ -67,27 +67,6 @@ def run(name: str, n_jobs: int) -> pd.DataFrame:
     )
 
 
-def paired_gains(results: pd.DataFrame) -> pd.DataFrame:
-    """Per method and setting: balanced minus unweighted, fold by fold (same folds, same masks)."""
-    keys = ["dataset", "train_setting", "fold", "metric"]
-    weighted = results[results["method"].str.endswith(", balanced")].copy()
-    weighted["method"] = weighted["method"].str.removesuffix(", balanced")
-    pairs = weighted.merge(results, on=["method", *keys], suffixes=("_balanced", ""))
-    pairs["gain"] = pairs["value_balanced"] - pairs["value"]
-    pairs = pairs[pairs["metric"].isin(["UA", "WA"])]
-    table = pairs.groupby(["dataset", "method", "train_setting", "metric"], sort=False)["gain"].agg(
-        mean_gain="mean", folds=lambda g: f"{(g > 0).sum()} up, {(g < 0).sum()} down"
-    )
-    table = table.reset_index()
-    table["mean_gain"] = table["mean_gain"].map("{:+.4f}".format)
-    cells = table.assign(cell=table["mean_gain"] + " (" + table["folds"] + ")")
-    wide = cells.pivot_table(
-        index=["dataset", "method"], columns=["metric", "train_setting"], values="cell", aggfunc="first", sort=False
-    )
-    settings = list(dict.fromkeys(cells["train_setting"]))
-    return wide[[(metric, setting) for metric in ("UA", "WA") for setting in settings]]
-
-
 def report(results: pd.DataFrame, command: str, seconds: float) -> list[str]:
     lines = [
         "# Class weights on imbalanced corpora (30% of modality entries missing)",
@@ -98,7 +77,7 @@ def report(results: pd.DataFrame, command: str, seconds: float) -> list[str]:
         "regression pipeline, on its final step), on the study's folds, mask and kept labels; "
         "mean ± std over folds. Columns: the fraction of training labels kept.",
     ]
-    gains = paired_gains(results)
+    gains = paired_gains(results, ", balanced", columns="train_setting")
     gains.columns = [f"{metric} gain, {setting}" for metric, setting in gains.columns]
     lines += [
         "",

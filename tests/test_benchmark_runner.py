@@ -389,3 +389,19 @@ def test_population_part_scores_every_imputer_on_both_row_sets_with_the_same_mas
     # coverage is reported for the draws only, and is a fraction
     cov = df["coverage90"].dropna()
     assert len(cov) == 2 * 4 and cov.between(0, 1).all()
+
+
+def test_paired_gains_subtract_each_variant_from_its_method_fold_by_fold():
+    from _config import paired_gains
+
+    rows = []
+    for fold, (base, variant) in enumerate([(0.60, 0.65), (0.70, 0.69), (0.50, 0.50)]):
+        for method, value in (("LR", base), ("LR, flagged", variant)):
+            for metric in ("UA", "WA"):
+                rows.append({"dataset": "d", "method": method, "train_setting": "t", "setting": "0.3",
+                             "fold": fold, "metric": metric, "value": value})
+    table = paired_gains(pd.DataFrame(rows), ", flagged", columns="setting")
+    assert table.index.tolist() == [("d", "LR")]
+    # (0.05 - 0.01 + 0) / 3, one fold up, one down, one tie
+    assert table.loc[("d", "LR"), ("UA", "0.3")] == "+0.0133 (1 up, 1 down)"
+    assert table.columns.tolist() == [("UA", "0.3"), ("WA", "0.3")]
