@@ -9,7 +9,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, SimpleImputer
@@ -175,32 +174,6 @@ def baseline_estimators(*, semi_supervised: bool, quick: bool) -> dict[str, obje
             SimpleImputer(), StandardScaler(), LabelSpreading(kernel="knn", n_neighbors=10, max_iter=100)
         )
     return methods
-
-
-def paired_gains(results: pd.DataFrame, suffix: str, *, columns: str) -> pd.DataFrame:
-    """Per method and ``columns`` value: the variant named ``<method><suffix>`` minus the method.
-
-    Fold by fold on the same folds and masks, then the mean over folds, with
-    the folds where the variant scored higher and lower (the rest tie); UA and
-    WA (balanced accuracy and accuracy) side by side.
-    """
-    keys = ["dataset", "train_setting", "setting", "fold", "metric"]
-    variant = results[results["method"].str.endswith(suffix)].copy()
-    variant["method"] = variant["method"].str.removesuffix(suffix)
-    pairs = variant.merge(results, on=["method", *keys], suffixes=("_variant", ""))
-    pairs["gain"] = pairs["value_variant"] - pairs["value"]
-    pairs = pairs[pairs["metric"].isin(["UA", "WA"])]
-    table = pairs.groupby(["dataset", "method", columns, "metric"], sort=False)["gain"].agg(
-        mean_gain="mean", folds=lambda g: f"{(g > 0).sum()} up, {(g < 0).sum()} down"
-    )
-    table = table.reset_index()
-    table["mean_gain"] = table["mean_gain"].map("{:+.4f}".format)
-    cells = table.assign(cell=table["mean_gain"] + " (" + table["folds"] + ")")
-    wide = cells.pivot_table(
-        index=["dataset", "method"], columns=["metric", columns], values="cell", aggfunc="first", sort=False
-    )
-    values = list(dict.fromkeys(cells[columns]))
-    return wide[[(metric, value) for metric in ("UA", "WA") for value in values]]
 
 
 def estimators_for(

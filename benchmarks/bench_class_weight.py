@@ -14,23 +14,17 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
-
-import pandas as pd
-from sklearn.base import clone
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _config import DATASETS, baseline_estimators, paired_gains, skmmer_estimators  # noqa: E402
-from run_benchmarks import command_line, environment_lines, write_report  # noqa: E402
+from _config import baseline_estimators, skmmer_estimators  # noqa: E402
+from _paired import PairedBenchmark  # noqa: E402
 
 from skmmer.masking import simulate_missing  # noqa: E402
-from skmmer.model_selection import LabelFractions, pivot_summary, run_study, summarize, to_markdown  # noqa: E402
+from skmmer.model_selection import LabelFractions  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "class_weight"
 #: The study's estimators compared here, by their study name.
 SKMMER_METHODS = (
     "MaskedFusionClassifier",
@@ -44,70 +38,41 @@ BASELINES = {
 }
 
 
-def estimators(modalities) -> dict[str, object]:
-    """Every method twice: as in the study, and with balanced class weights."""
+def methods(modalities) -> dict[str, tuple[object, str]]:
+    """The study's methods and the parameter that holds their class weights."""
     study = skmmer_estimators(modalities, semi_supervised=True, quick=False)
     baselines = baseline_estimators(semi_supervised=True, quick=False)
-    pairs = [(name, study[name], "class_weight") for name in SKMMER_METHODS]
-    pairs += [(name, baselines[name], parameter) for name, parameter in BASELINES.items()]
-    methods = {}
-    for name, estimator, parameter in pairs:
-        methods[name] = estimator
-        methods[f"{name}, balanced"] = clone(estimator).set_params(**{parameter: "balanced"})
-    return methods
+    return {
+        **{name: (study[name], "class_weight") for name in SKMMER_METHODS},
+        **{name: (baselines[name], parameter) for name, parameter in BASELINES.items()},
+    }
 
 
-def run(name: str, n_jobs: int) -> pd.DataFrame:
-    data = DATASETS[name](None, False)
+def protocol(data):
     X = simulate_missing(data["X"], data["modalities"], rate=0.3, random_state=0)  # the study's mask
-    return run_study(
-        estimators(data["modalities"]), X, data["y"], data["modalities"],
-        protocols=[LabelFractions((0.2, 1.0), name="labels, 30% missing")],
-        cv=data["cv"], groups=data["groups"], dataset=name, n_jobs=n_jobs, random_state=0, verbose=1,
-    )
+    return LabelFractions((0.2, 1.0), name="labels, 30% missing"), X
 
 
-def report(results: pd.DataFrame, command: str, seconds: float) -> list[str]:
-    lines = [
-        "# Class weights on imbalanced corpora (30% of modality entries missing)",
-        "",
-        *environment_lines(command, seconds),
-        "",
+BENCHMARK = PairedBenchmark(
+    title="Class weights on imbalanced corpora (30% of modality entries missing)",
+    description=(
         "Each method as in the study and with `class_weight=\"balanced\"` (for the logistic "
         "regression pipeline, on its final step), on the study's folds, mask and kept labels; "
-        "mean ± std over folds. Columns: the fraction of training labels kept.",
-    ]
-    gains = paired_gains(results, ", balanced", columns="train_setting")
-    gains.columns = [f"{metric} gain, {setting}" for metric, setting in gains.columns]
-    lines += [
-        "",
-        "## Paired gain of `class_weight=\"balanced\"`",
-        "",
-        "Balanced minus unweighted, mean over folds; in brackets, the folds where balanced "
-        "scored higher and lower (the rest tie). UA: balanced accuracy; WA: accuracy.",
-        "",
-        to_markdown(gains.reset_index()),
-    ]
-    table = summarize(results)
-    for dataset in results["dataset"].unique():
-        for metric, title in (("UA", "balanced accuracy"), ("WA", "accuracy")):
-            rows = table[(table["dataset"] == dataset) & (table["metric"] == metric)]
-            lines += ["", f"## {dataset}: {title}", "", to_markdown(pivot_summary(rows, rows="method", columns="train_setting"))]
-    return lines + [""]
+        "mean ± std over folds. Columns: the fraction of training labels kept."
+    ),
+    gain_caption="`class_weight=\"balanced\"`",
+    suffix=", balanced",
+    value="balanced",
+    methods=methods,
+    protocol=protocol,
+    columns="train_setting",
+    datasets=("wesad", "deap"),
+    output=Path(__file__).parent / "results" / "class_weight" / "class_weight.md",
+)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["wesad", "deap"], choices=sorted(DATASETS))
-    parser.add_argument("--n-jobs", type=int, default=1)
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    results = pd.concat([run(name, args.n_jobs) for name in args.datasets], ignore_index=True)
-    seconds = time.perf_counter() - start
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results.to_csv(RESULTS / "folds.csv", index=False)
-    write_report(RESULTS / "class_weight.md", report(results, command_line(__file__, argv), seconds))
-    return 0
+    return BENCHMARK.main(argv, __file__, __doc__)
 
 
 if __name__ == "__main__":

@@ -15,23 +15,16 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
-
-import pandas as pd
-from sklearn.base import clone
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _config import DATASETS, baseline_estimators, paired_gains, skmmer_estimators  # noqa: E402
-from run_benchmarks import command_line, environment_lines, write_report  # noqa: E402
+from _config import baseline_estimators, skmmer_estimators  # noqa: E402
+from _paired import PairedBenchmark  # noqa: E402
 
-from skmmer.model_selection import MissingRates, pivot_summary, run_study, summarize, to_markdown  # noqa: E402
+from skmmer.model_selection import MissingRates  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "indicator"
-SUFFIX = ", with indicators"
 #: Study name of each pipeline and the parameter that switches its indicators on.
 PIPELINES = {
     "DiffusionImputer + LogisticRegression": "diffusionimputer__add_indicator",
@@ -39,72 +32,41 @@ PIPELINES = {
 }
 
 
-def estimators(modalities) -> dict[str, object]:
-    """Each pipeline as in the study, and with its imputer's indicators."""
+def methods(modalities) -> dict[str, tuple[object, str]]:
+    """The two imputation pipelines of the study, as it runs them."""
     study = {
         **skmmer_estimators(modalities, semi_supervised=False, quick=False),
         **baseline_estimators(semi_supervised=False, quick=False),
     }
-    methods = {}
-    for name, parameter in PIPELINES.items():
-        methods[name] = study[name]
-        methods[name + SUFFIX] = clone(study[name]).set_params(**{parameter: True})
-    return methods
+    return {name: (study[name], parameter) for name, parameter in PIPELINES.items()}
 
 
-def run(name: str, n_jobs: int) -> pd.DataFrame:
-    data = DATASETS[name](None, False)
-    return run_study(
-        estimators(data["modalities"]), data["X"], data["y"], data["modalities"],
-        protocols=[MissingRates(train_missing=0.3, name="rates")],
-        cv=data["cv"], groups=data["groups"], dataset=name, n_jobs=n_jobs, random_state=0, verbose=1,
-    )
+def protocol(data):
+    return MissingRates(train_missing=0.3, name="rates"), data["X"]
 
 
-def report(results: pd.DataFrame, command: str, seconds: float) -> list[str]:
-    lines = [
-        "# Missing-modality indicators in front of logistic regression",
-        "",
-        *environment_lines(command, seconds),
-        "",
+BENCHMARK = PairedBenchmark(
+    title="Missing-modality indicators in front of logistic regression",
+    description=(
         "DiffusionImputer (one indicator per modality) and SimpleImputer (one per feature with "
         "missing values in fit), each without and with `add_indicator=True`, then StandardScaler "
         "and LogisticRegression; trained with 30% of modality entries missing, tested at each "
-        "missing rate; the study's folds and masks.",
-    ]
-    gains = paired_gains(results, SUFFIX, columns="setting")
-    gains.columns = [f"{metric} gain, {setting}" for metric, setting in gains.columns]
-    lines += [
-        "",
-        "## Paired gain of the indicators",
-        "",
-        "With minus without, mean over folds; in brackets, the folds where the indicators "
-        "scored higher and lower (the rest tie). UA: balanced accuracy; WA: accuracy.",
-        "",
-        to_markdown(gains.reset_index()),
-    ]
-    table = summarize(results)
-    for dataset in results["dataset"].unique():
-        rows = table[(table["dataset"] == dataset) & (table["metric"] == "UA")]
-        lines += [
-            "", f"## {dataset}: balanced accuracy", "",
-            to_markdown(pivot_summary(rows, rows="method", columns="setting")),
-        ]
-    return lines + [""]
+        "missing rate; the study's folds and masks."
+    ),
+    gain_caption="the indicators",
+    suffix=", with indicators",
+    value=True,
+    methods=methods,
+    protocol=protocol,
+    columns="setting",
+    datasets=("mosi", "deap", "wesad", "mfeat"),
+    output=Path(__file__).parent / "results" / "indicator" / "indicator.md",
+    metrics=(("UA", "balanced accuracy"),),
+)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["mosi", "deap", "wesad", "mfeat"], choices=sorted(DATASETS))
-    parser.add_argument("--n-jobs", type=int, default=1)
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    results = pd.concat([run(name, args.n_jobs) for name in args.datasets], ignore_index=True)
-    seconds = time.perf_counter() - start
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results.to_csv(RESULTS / "folds.csv", index=False)
-    write_report(RESULTS / "indicator.md", report(results, command_line(__file__, argv), seconds))
-    return 0
+    return BENCHMARK.main(argv, __file__, __doc__)
 
 
 if __name__ == "__main__":

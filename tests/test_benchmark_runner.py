@@ -392,7 +392,7 @@ def test_population_part_scores_every_imputer_on_both_row_sets_with_the_same_mas
 
 
 def test_paired_gains_subtract_each_variant_from_its_method_fold_by_fold():
-    from _config import paired_gains
+    from _paired import paired_gains
 
     rows = []
     for fold, (base, variant) in enumerate([(0.60, 0.65), (0.70, 0.69), (0.50, 0.50)]):
