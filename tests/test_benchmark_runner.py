@@ -405,3 +405,26 @@ def test_paired_gains_subtract_each_variant_from_its_method_fold_by_fold():
     # (0.05 - 0.01 + 0) / 3, one fold up, one down, one tie
     assert table.loc[("d", "LR"), ("UA", "0.3")] == "+0.0133 (1 up, 1 down)"
     assert table.columns.tolist() == [("UA", "0.3"), ("WA", "0.3")]
+
+
+@pytest.mark.parametrize(
+    "script, parameter, value",
+    [
+        ("bench_indicator", "add_indicator", True),
+        ("bench_class_weight", "class_weight", "balanced"),
+    ],
+)
+def test_paired_benchmarks_fit_each_method_and_its_variant(script, parameter, value):
+    import importlib
+
+    benchmark = importlib.import_module(script).BENCHMARK
+    estimators = benchmark.estimators([2, 2])
+    variants = [name for name in estimators if name.endswith(benchmark.suffix)]
+    assert len(variants) * 2 == len(estimators)
+    for name in variants:
+        base = estimators[name.removesuffix(benchmark.suffix)]
+        changed = {
+            key: v for key, v in estimators[name].get_params().items()
+            if key.split("__")[-1] == parameter and v != base.get_params()[key]
+        }
+        assert list(changed.values()) == [value], (name, changed)
