@@ -21,11 +21,13 @@ names the command that measured it.
 from __future__ import annotations
 
 import argparse
+import datetime
 import inspect
 import json
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +93,14 @@ def merge_measurements(new: pd.DataFrame, previous_file: Path) -> pd.DataFrame:
     return merged.drop(columns="_by_rows").reset_index(drop=True)
 
 
+def _command_label(table: pd.DataFrame, command: str) -> str:
+    """The command, with its wall time and date when the run recorded them."""
+    rows = table[table["command"] == command]
+    if "minutes" not in rows or rows["minutes"].isna().all():
+        return f"`{command}`"  # measured before runs recorded their time
+    return f"`{command}` ({rows['minutes'].dropna().iloc[0]:.1f} min, {rows['date'].dropna().iloc[0]})"
+
+
 def render(table: pd.DataFrame) -> str:
     """The markdown table of ``speed.csv``, with the command behind each row."""
     commands = list(dict.fromkeys(table["command"]))
@@ -102,7 +112,7 @@ def render(table: pd.DataFrame) -> str:
         "stopping off), synthetic data with 32 features per modality and 30% of modality "
         "blocks missing. Commands (the `run` column):",
         "",
-        *[f"{i}. `{command}`" for i, command in enumerate(commands, start=1)],
+        *[f"{i}. {_command_label(table, command)}" for i, command in enumerate(commands, start=1)],
         "",
         "| estimator | rows | modalities | device | fit (s) | fit rows/s/epoch | predict rows/s "
         "| peak RSS (MB) | run |",
@@ -127,6 +137,7 @@ def main(argv=None) -> int:
     names = args.estimators or estimator_names()
 
     command = command_line(__file__, argv)
+    start = time.perf_counter()
     measured = []
     for name in names:
         for rows, n_modalities in [(r, 3) for r in row_sizes] + [(2000, m) for m in modality_counts]:
@@ -138,8 +149,11 @@ def main(argv=None) -> int:
             )
             print(name, rows, n_modalities, result, file=sys.stderr, flush=True)
 
+    new = pd.DataFrame(measured).assign(
+        minutes=round((time.perf_counter() - start) / 60, 1), date=datetime.date.today().isoformat()
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    table = merge_measurements(pd.DataFrame(measured), RESULTS / "speed.csv")
+    table = merge_measurements(new, RESULTS / "speed.csv")
     table.to_csv(RESULTS / "speed.csv", index=False)
     markdown = render(table)
     (RESULTS / "speed.md").write_text(markdown)

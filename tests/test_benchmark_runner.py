@@ -102,7 +102,10 @@ def test_speed_rows_re_measured_replace_only_themselves(tmp_path):
     # sizes grow with rows first, then with modalities, within each estimator
     assert list(zip(merged["estimator"], merged["rows"])) == [("A", 1000), ("A", 5000), ("A", 2000), ("B", 1000)]
     text = bench_speed.render(merged)
-    assert "1. `full`" in text and "2. `redo A`" in text
+    assert "1. `full`\n" in text and "2. `redo A`\n" in text  # runs from before times were kept
+    timed = rows("A", [(5000, 3)], 9.0, "redo A").assign(minutes=4.25, date="2026-11-24")
+    text = bench_speed.render(bench_speed.merge_measurements(timed, tmp_path / "speed.csv"))
+    assert "2. `redo A` (4.2 min, 2026-11-24)" in text and "1. `full`\n" in text
     a_5000 = next(line for line in text.splitlines() if line.startswith("| A | 5000 |"))
     assert "| 9.00 |" in a_5000 and a_5000.endswith("| 2 |")  # measured by the second command
 
