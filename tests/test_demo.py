@@ -77,3 +77,13 @@ def test_demo_with_one_job_fits_on_one_thread_and_restores_it(quick_table, monke
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    "argv0, prog", [("/usr/local/bin/skmmer", "skmmer"), ("/x/skmmer/__main__.py", "python -m skmmer")]
+)
+def test_usage_names_the_program_as_it_was_run(argv0, prog, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", [argv0])
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert capsys.readouterr().out.startswith(f"usage: {prog} ")
